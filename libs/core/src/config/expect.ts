@@ -1,0 +1,121 @@
+/**
+ * Message helpers so every validation failure reads `expected <what>, got <value>`, and custom
+ * validators for the value shapes cortex configs use (host:port, model sources, device lists).
+ */
+import { ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Validation options whose message is `expected <what>, got <value>`. */
+export function expected(what: string, opts: ValidationOptions = {}): ValidationOptions {
+  return { ...opts, message: (args: ValidationArguments) => `expected ${what}, got ${show(args.value)}` };
+}
+
+function custom(name: string, what: string, test: (value: unknown) => boolean) {
+  return (opts: ValidationOptions = {}): PropertyDecorator =>
+    (target, propertyName) =>
+      registerDecorator({
+        name,
+        target: target.constructor,
+        propertyName: String(propertyName),
+        options: expected(what, opts),
+        validator: { validate: (value: unknown) => test(value) },
+      });
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export function parseHostPort(value: string): { host: string; port: number } {
+  const m = HOST_PORT.exec(value);
+  if (!m) throw new Error(`expected "host:port", got ${show(value)}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function isHostPort(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const m = HOST_PORT.exec(value);
+  return !!m && Number(m[2]) <= 65535;
+}
+
+/** A path inside the models dir (relative, no `..`), `hf:org/repo/file.gguf`, or an https URL. */
+export function isModelSource(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  if (value.startsWith('hf:')) return /^hf:[^/\s]+\/[^/\s]+\/\S+\.gguf$/.test(value);
+  if (/^[a-z]+:\/\//i.test(value)) return /^https:\/\/\S+$/.test(value);
+  return !value.startsWith('/') && !value.split(/[\\/]/).includes('..');
+}
+
+export function isDeviceList(value: unknown): boolean {
+  if (value === 'auto') return true;
+  if (!Array.isArray(value) || value.length === 0) return false;
+  const cpu = value.filter((d) => d === 'cpu').length;
+  const gpus = value.filter((d) => Number.isInteger(d) && (d as number) >= 0);
+  return cpu + gpus.length === value.length && new Set(gpus).size === gpus.length;
+}
+
+export const IsHostPort = custom('isHostPort', '"host:port"', isHostPort);
+export const IsModelSource = custom(
+  'isModelSource',
+  'a path inside the models dir, "hf:org/repo/file.gguf" or an https:// URL',
+  isModelSource,
+);
+export const IsDeviceList = custom(
+  'isDeviceList',
+  '"auto", or a list of "cpu" and distinct CUDA device indexes such as ["cpu"] or [0, 1]',
+  isDeviceList,
+);
+export const IsHttpUrl = custom(
+  'isHttpUrl',
+  'an http:// or https:// URL',
+  (v) => typeof v === 'string' && /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v),
+);
+
+/** An integer no smaller than `min` (one message instead of IsInt + Min). */
+export const IntAtLeast = (min: number, opts: ValidationOptions = {}): PropertyDecorator =>
+  custom(`intAtLeast${min}`, `an integer >= ${min}`, (v) => Number.isInteger(v) && (v as number) >= min)(opts);
+
+export const IsNonEmptyString = custom(
+  'isNonEmptyString',
+  'a non-empty string',
+  (v) => typeof v === 'string' && v.trim().length > 0,
+);
+
+export const IsStringList = custom(
+  'isStringList',
+  'a list of non-empty strings',
+  (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0),
+);
+
+export const IsStringMap = custom(
+  'isStringMap',
+  'a table of "name" = "value" strings',
+  (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string'),
+);
+
+export const IsTableList = custom('isTableList', 'an array of tables ([[…]])', (v) => Array.isArray(v));
+
+export const IsBool = custom('isBool', 'true or false', (v) => typeof v === 'boolean');
+
+export function OneOf(values: readonly string[], opts: ValidationOptions = {}): PropertyDecorator {
+  const what = values.map((v) => `"${v}"`).join(' or ');
+  return custom(`oneOf:${values.join('|')}`, what, (v) => typeof v === 'string' && values.includes(v))(opts);
+}
+
+export function EachOneOf(values: readonly string[], opts: ValidationOptions = {}): PropertyDecorator {
+  const what = `a list of ${values.map((v) => `"${v}"`).join(', ')}`;
+  return custom(
+    `eachOneOf:${values.join('|')}`,
+    what,
+    (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && values.includes(s)),
+  )(opts);
+}
+
+/** Names of entries that appear more than once. */
+export function duplicates(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}

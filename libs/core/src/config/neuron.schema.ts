@@ -1,0 +1,62 @@
+/**
+ * neuron.toml: one neuron (GPU host). Defaults are the initialisers below; docs/configuration.md
+ * documents them and test/fixtures/neuron.toml shows every key.
+ */
+import 'reflect-metadata';
+import { availableParallelism, hostname } from 'node:os';
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
+import {
+  IntAtLeast,
+  IsDeviceList,
+  IsHostPort,
+  IsModelSource,
+  IsNonEmptyString,
+  IsTableList,
+  duplicates,
+} from './expect';
+
+export type DeviceSelector = 'auto' | Array<'cpu' | number>;
+
+export class AdmissionSection {
+  /** Concurrent generations per model (sequences in its context). */
+  @IntAtLeast(1) max_in_flight = 4;
+  /** Requests allowed to wait for a seat; more get 429. */
+  @IntAtLeast(0) max_queue_depth = 16;
+  /** Longest wait for a seat before 503. */
+  @IntAtLeast(1) max_wait_s = 30;
+}
+
+export class PreloadEntry {
+  @IsNonEmptyString() id!: string;
+  @IsModelSource() source!: string;
+  @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(1) max_in_flight?: number;
+  /** Device id such as "cpu" or "cuda-0"; the freest device when unset. */
+  @IsOptional() @IsNonEmptyString() device?: string;
+}
+
+/** One thread per two cores: llama.cpp's spinning threads collapse when oversubscribed. */
+export const defaultThreads = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
+
+export class NeuronConfig {
+  @IsHostPort() listen = '0.0.0.0:13131';
+  @IsNonEmptyString() name = hostname();
+  /** Where model files live and downloads land, relative to neuron.toml. */
+  @IsNonEmptyString() models_dir = 'models';
+  @IsDeviceList() devices: DeviceSelector = 'auto';
+  /** llama.cpp threads per device worker. */
+  @IntAtLeast(1) threads = defaultThreads();
+  /** When set, /models/load and /models/unload need `Authorization: Bearer <admin_token>`. */
+  @IsOptional() @IsNonEmptyString() admin_token?: string;
+  /** No token for this long during a generation counts as a hung device. */
+  @IntAtLeast(1) step_timeout_s = 60;
+  /** On SIGTERM, how long in-flight requests may finish before the workers stop. */
+  @IntAtLeast(0) drain_timeout_s = 10;
+  @ValidateNested() @Type(() => AdmissionSection) admission = new AdmissionSection();
+  @IsTableList() @ValidateNested({ each: true }) @Type(() => PreloadEntry) preload: PreloadEntry[] = [];
+
+  crossCheck(): string[] {
+    return duplicates(this.preload.map((p) => p.id)).map((id) => `preload: duplicate id "${id}"`);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './gguf';
+export const CORTEX_VERSION = '0.1.0';

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test`: lint, format check, typecheck, build, then every vitest suite (e2e specs start real
+// processes from dist/). Always ends with one plain "N passed, N failed" line so CI can read it,
+// even when an early step fails (that step counts as one failure).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const steps = [
+  ['lint', 'npx', ['eslint', '.']],
+  ['format', 'npx', ['prettier', '--check', '.', '--log-level', 'warn']],
+  ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['build', 'npx', ['nest', 'build', 'cli']],
+];
+for (const [name, cmd, args] of steps) {
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.log(`\n${name} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log(`${name}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+mkdirSync('.cortex', { recursive: true });
+const report = '.cortex/vitest-report.json';
+rmSync(report, { force: true });
+const extra = process.argv.slice(2);
+const r = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { stdio: 'inherit' },
+);
+if (!existsSync(report)) {
+  console.log('0 passed, 1 failed');
+  process.exit(r.status || 1);
+}
+const json = JSON.parse(readFileSync(report, 'utf8'));
+const failed = json.numFailedTests + (json.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(json);
+console.log(
+  `${json.numPassedTests} passed, ${failed} failed${json.numPendingTests ? `, ${json.numPendingTests} skipped` : ''}`,
+);
+process.exit(r.status ?? 1);
+
+// A suite that fails to load has no failed tests; count it once, without double-counting suites whose
+// tests failed.
+function countSuitesWithFailedTests(j) {
+  return j.testResults.filter((s) => s.status === 'failed' && s.assertionResults.some((a) => a.status === 'failed'))
+    .length;
+}
