@@ -12,7 +12,7 @@ const appsOtherThan = (self) =>
 const restrict = (patterns, message) => ['error', { patterns: [{ group: patterns, message }] }];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.gguf'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cortex/**', '**/*.gguf'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,7 +14,19 @@ describe('cortex make-model (built CLI)', () => {
 
   it('writes a tiny model that node-llama-cpp loads and runs', async () => {
     const out = join(dir, 't.gguf');
-    const r = cortex('make-model', '--preset', 'tiny', '--out', out, '--quant', 'f16', '--seed', '9', '--context', '8192');
+    const r = cortex(
+      'make-model',
+      '--preset',
+      'tiny',
+      '--out',
+      out,
+      '--quant',
+      'f16',
+      '--seed',
+      '9',
+      '--context',
+      '8192',
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*t\.gguf: tiny, f16, 0\.\d+M params, .* context 8192, seed 9, eog never/);
