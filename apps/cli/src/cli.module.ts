@@ -4,7 +4,8 @@
  */
 import { Module } from '@nestjs/common';
 import { MakeModelCommand } from './commands/make-model.command';
+import { NeuronCommand } from './commands/neuron.command';
 import { UpCommand } from './commands/up.command';
 
-@Module({ providers: [MakeModelCommand, UpCommand] })
+@Module({ providers: [MakeModelCommand, NeuronCommand, UpCommand] })
 export class CliModule {}

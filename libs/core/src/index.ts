@@ -1,3 +1,16 @@
 export * from './config';
 export * from './gguf';
+export * from './ipc';
+export { flattenValidationErrors } from './config/validation-messages';
+export {
+  show,
+  expected,
+  IntAtLeast,
+  IsBool,
+  IsNonEmptyString,
+  IsTableList,
+  OneOf,
+  IsModelSource,
+} from './config/expect';
 export const CORTEX_VERSION = '0.1.0';
+export * from './app-entry';

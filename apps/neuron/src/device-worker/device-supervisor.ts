@@ -1,0 +1,321 @@
+/**
+ * Supervises one device's worker child: ready handshake, request/reply correlation, a watchdog for
+ * hung generations, and poisoning. A device fault (the child exits, a native error, a hang) kills the
+ * child, fails its in-flight requests, restarts it with backoff (1 s doubling to 30 s) and reloads the
+ * models it held; 5 crashes in 2 minutes mark the device failed. A request error leaves it running.
+ */
+import type {
+  ChildToParent,
+  GenerationResult,
+  LoadResult,
+  LoadSpec,
+  ParentToChild,
+  WorkerConfig,
+  WorkerStats,
+} from '@app/core';
+import { WORKER_CONFIG_ENV } from '@app/core';
+import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from './device-errors';
+import type { DeviceInfo, DeviceState } from './device-info';
+import type { ProcessLauncher, WorkerProcess } from './process-launcher';
+import { isCrashLooping, recentCrashes, restartDelayMs } from './restart-policy';
+
+type GenerateMsg = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId'>;
+
+export interface SupervisorHooks {
+  poisoned(deviceId: string, reason: string, detail: string): void;
+  requestFailed(deviceId: string, reason: string, detail: string): void;
+  modelStatus(deviceId: string, modelId: string, status: 'loaded' | 'recovering' | 'failed', detail?: string): void;
+  log(message: string): void;
+}
+
+export interface SupervisorOptions {
+  entry: string;
+  threads: number;
+  faults: boolean;
+  stepTimeoutMs: number;
+  readyTimeoutMs: number;
+  launcher: ProcessLauncher;
+  hooks: SupervisorHooks;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  onChunk?(text: string, tokens: number): void;
+  onProgress?(p: number): void;
+  watched: boolean;
+  lastActivity: number;
+  sawChunk: boolean;
+}
+
+let nextReq = 0;
+
+export class DeviceSupervisor {
+  state: DeviceState = 'stopped';
+  restarts = 0;
+  lastFault: string | null = null;
+  private child?: WorkerProcess;
+  private readonly pending = new Map<string, Pending>();
+  private readonly resident = new Map<string, LoadSpec>();
+  private crashes: number[] = [];
+  private readyWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
+  private watchdog?: NodeJS.Timeout;
+  private restartTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly device: DeviceInfo,
+    private readonly opts: SupervisorOptions,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get models(): string[] {
+    return [...this.resident.keys()];
+  }
+
+  get busy(): number {
+    return this.pending.size;
+  }
+
+  async start(): Promise<void> {
+    this.state = 'starting';
+    this.watchdog ??= setInterval(() => this.checkHangs(), 250).unref();
+    await this.spawn();
+  }
+
+  /** Resolves once the device can take work (now, or after a running restart). */
+  whenReady(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'failed' || this.state === 'stopped') {
+      return Promise.reject(new DeviceUnavailableError(this.device.id, this.state));
+    }
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  async load(spec: LoadSpec, onProgress?: (p: number) => void): Promise<LoadResult> {
+    await this.whenReady();
+    const result = (await this.call({ type: 'load', spec }, { onProgress })) as LoadResult;
+    this.resident.set(spec.id, spec);
+    return result;
+  }
+
+  async unload(id: string): Promise<void> {
+    this.resident.delete(id);
+    if (this.state !== 'ready') return; // a restarting worker simply won't reload it
+    await this.call({ type: 'unload', id });
+  }
+
+  generate(msg: GenerateMsg, onChunk: (text: string, tokens: number) => void) {
+    const reqId = this.newReqId();
+    const result = this.call({ ...msg, reqId } as ParentToChild, { onChunk, watched: true }, reqId);
+    return {
+      result: result as Promise<GenerationResult>,
+      abort: () => {
+        if (this.pending.has(reqId)) this.child?.send({ type: 'abort', reqId });
+      },
+    };
+  }
+
+  tokenize(msg: Omit<Extract<ParentToChild, { type: 'tokenize' }>, 'reqId'>): Promise<{ count: number }> {
+    return this.call({ ...msg, reqId: this.newReqId() } as ParentToChild) as Promise<{ count: number }>;
+  }
+
+  embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
+    return this.call({ type: 'embed', modelId, inputs }) as Promise<{ vectors: number[][]; tokens: number }>;
+  }
+
+  stats(): Promise<WorkerStats> {
+    return this.call({ type: 'stats' }) as Promise<WorkerStats>;
+  }
+
+  /** A planned restart (defragmentation): the worker restarts and reloads its models; not a crash. */
+  async recycle(): Promise<void> {
+    if (this.state !== 'ready') throw new DeviceUnavailableError(this.device.id, this.state);
+    this.opts.hooks.log(`device ${this.device.id}: recycling worker (planned restart, models reload)`);
+    this.markRecovering();
+    this.detach()?.kill('SIGTERM');
+    this.failPending(new DeviceUnavailableError(this.device.id, 'recycling'));
+    await this.spawn();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearInterval(this.watchdog);
+    clearTimeout(this.restartTimer);
+    this.rejectWaiters(new DeviceUnavailableError(this.device.id, 'stopped'));
+    const child = this.detach();
+    this.failPending(new DeviceUnavailableError(this.device.id, 'stopped'));
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.onExit(() => r()));
+    child.send({ type: 'shutdown' });
+    const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+    if ((await Promise.race([exited, timeout(5000)])) === 'timeout') {
+      child.kill('SIGTERM');
+      if ((await Promise.race([exited, timeout(2000)])) === 'timeout') child.kill('SIGKILL');
+    }
+  }
+
+  private newReqId(): string {
+    return `${this.device.id}-${++nextReq}`;
+  }
+
+  private call(
+    msg: ParentToChild | (Omit<ParentToChild, 'reqId'> & { type: string }),
+    extra: Partial<Pick<Pending, 'onChunk' | 'onProgress' | 'watched'>> = {},
+    reqId = this.newReqId(),
+    internal = false,
+  ): Promise<unknown> {
+    if ((!internal && this.state !== 'ready') || !this.child) {
+      return Promise.reject(new DeviceUnavailableError(this.device.id, this.state));
+    }
+    const child = this.child;
+    return new Promise((resolve, reject) => {
+      this.pending.set(reqId, { resolve, reject, watched: false, lastActivity: Date.now(), sawChunk: false, ...extra });
+      child.send({ ...msg, reqId } as ParentToChild);
+    });
+  }
+
+  private async spawn(): Promise<void> {
+    const cfg: WorkerConfig = {
+      deviceId: this.device.id,
+      kind: this.device.kind,
+      threads: this.opts.threads,
+      faults: this.opts.faults,
+    };
+    const env: Record<string, string> = { [WORKER_CONFIG_ENV]: JSON.stringify(cfg) };
+    env.CUDA_VISIBLE_DEVICES = this.device.index === null ? '' : String(this.device.index);
+    const child = this.opts.launcher.launch(this.opts.entry, env);
+    this.child = child;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no ready handshake')), this.opts.readyTimeoutMs);
+      child.onMessage((msg) => {
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (this.child === child) this.onMessage(msg);
+      });
+      child.onExit((code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`exited before ready (code ${code}, signal ${signal})`));
+        if (this.child === child) this.poison('crash', `worker exited (code ${code}, signal ${signal})${tail(child)}`);
+      });
+    });
+    try {
+      await ready;
+    } catch (err) {
+      if (this.child === child) this.poison('start_failed', `${(err as Error).message}${tail(child)}`);
+      return;
+    }
+    if (this.child !== child) return;
+    await this.reloadResident(child);
+  }
+
+  private async reloadResident(child: WorkerProcess): Promise<void> {
+    for (const spec of [...this.resident.values()]) {
+      try {
+        await this.call({ type: 'load', spec }, {}, this.newReqId(), true);
+        this.opts.hooks.modelStatus(this.device.id, spec.id, 'loaded');
+      } catch (err) {
+        if (this.child !== child) return;
+        this.resident.delete(spec.id);
+        this.opts.hooks.modelStatus(this.device.id, spec.id, 'failed', (err as Error).message);
+      }
+    }
+    if (this.child !== child) return;
+    this.state = 'ready';
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    waiters.forEach((w) => w.resolve());
+  }
+
+  private onMessage(msg: ChildToParent): void {
+    if (msg.type === 'ready') return;
+    const p = this.pending.get(msg.reqId);
+    if (!p) return;
+    p.lastActivity = Date.now();
+    if (msg.type === 'chunk') {
+      p.sawChunk = true;
+      p.onChunk?.(msg.text, msg.tokens);
+    } else if (msg.type === 'progress') p.onProgress?.(msg.progress);
+    else if (msg.type === 'done' || msg.type === 'stats') {
+      this.pending.delete(msg.reqId);
+      p.resolve(msg.type === 'done' ? msg.result : msg.stats);
+    } else if (msg.type === 'error') {
+      this.pending.delete(msg.reqId);
+      if (msg.error.kind === 'native') {
+        p.reject(new DeviceFaultError(this.device.id, 'native_error', msg.error.message));
+        this.poison('native_error', msg.error.message);
+        return;
+      }
+      this.opts.hooks.requestFailed(this.device.id, msg.error.kind, msg.error.message);
+      p.reject(new WorkerRequestError(msg.error));
+    }
+  }
+
+  private checkHangs(): void {
+    if (this.state !== 'ready' && this.state !== 'recovering') return;
+    const now = Date.now();
+    for (const p of this.pending.values()) {
+      if (!p.watched) continue;
+      const limit = p.sawChunk ? this.opts.stepTimeoutMs : this.opts.stepTimeoutMs * 4;
+      if (now - p.lastActivity > limit) {
+        this.poison('hang', `no token for ${Math.round((now - p.lastActivity) / 1000)} s (step_timeout_s)`);
+        return;
+      }
+    }
+  }
+
+  private poison(reason: string, detail: string): void {
+    if (this.state === 'stopped' || this.state === 'failed') return;
+    this.lastFault = `${reason}: ${detail}`;
+    this.restarts++;
+    this.opts.hooks.poisoned(this.device.id, reason, detail);
+    this.detach()?.kill('SIGKILL');
+    this.failPending(new DeviceFaultError(this.device.id, reason, detail));
+    this.markRecovering();
+    const now = Date.now();
+    this.crashes = [...recentCrashes(this.crashes, now), now];
+    if (isCrashLooping(this.crashes, now)) {
+      this.state = 'failed';
+      this.opts.hooks.log(
+        `device ${this.device.id} FAILED: ${this.crashes.length} crashes in 2 minutes; not restarting`,
+      );
+      for (const id of this.resident.keys()) this.opts.hooks.modelStatus(this.device.id, id, 'failed', this.lastFault);
+      this.rejectWaiters(new DeviceUnavailableError(this.device.id, 'failed'));
+      return;
+    }
+    const delay = restartDelayMs(this.crashes.length);
+    this.opts.hooks.log(`device ${this.device.id}: restarting worker in ${delay} ms`);
+    this.restartTimer = setTimeout(() => void this.spawn(), delay);
+  }
+
+  private markRecovering(): void {
+    this.state = 'recovering';
+    for (const id of this.resident.keys()) this.opts.hooks.modelStatus(this.device.id, id, 'recovering');
+  }
+
+  private detach(): WorkerProcess | undefined {
+    const child = this.child;
+    this.child = undefined;
+    return child;
+  }
+
+  private failPending(err: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    all.forEach((p) => p.reject(err));
+  }
+
+  private rejectWaiters(err: Error): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    waiters.forEach((w) => w.reject(err));
+  }
+}
+
+function tail(child: WorkerProcess): string {
+  const t = child.stderrTail().trim();
+  return t ? `; stderr: ${t.split('\n').slice(-3).join(' | ')}` : '';
+}

@@ -1,0 +1,105 @@
+/**
+ * Health of the neuron: GET /health (devices with memory and restarts, per-model load — what the
+ * gateway polls), GET /discovery, and terminus probes /livez and /readyz (not ready while draining
+ * or when a device has failed).
+ */
+import { hostname } from 'node:os';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { CORTEX_VERSION, type NeuronConfig } from '@app/core';
+import { DeviceWorkerService } from '../device-worker/device-worker.service';
+import { DrainService } from '../http/drain.service';
+import { ModelRegistryService } from '../models/model-registry.service';
+import { NEURON_CONFIG } from '../neuron.tokens';
+import { DeviceStatsService } from './device-stats.service';
+
+const startedAt = Date.now();
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
+    private readonly devices: DeviceWorkerService,
+    private readonly registry: ModelRegistryService,
+    private readonly stats: DeviceStatsService,
+    private readonly drain: DrainService,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  @Get('discovery')
+  discovery() {
+    return {
+      name: this.cfg.name,
+      hostname: hostname(),
+      version: CORTEX_VERSION,
+      devices: this.devices.list().map((s) => ({
+        id: s.device.id,
+        kind: s.device.kind,
+        name: s.device.name,
+        vram_total_mb: s.device.vramTotalMb,
+      })),
+    };
+  }
+
+  @Get('health')
+  async status() {
+    const devices = await Promise.all(
+      this.devices.list().map(async (s) => {
+        const st = await this.stats.of(s);
+        return {
+          id: s.device.id,
+          kind: s.device.kind,
+          state: s.state,
+          pid: s.pid ?? null,
+          restarts: s.restarts,
+          last_fault: s.lastFault,
+          vram_total_mb: st?.vramTotalMb ?? s.device.vramTotalMb,
+          vram_free_mb: st?.vramFreeMb ?? null,
+          vram_used_mb: st?.vramUsedMb ?? null,
+          models: s.models,
+        };
+      }),
+    );
+    const failed = devices.some((d) => d.state === 'failed');
+    return {
+      status: this.drain.draining ? 'shutting_down' : failed ? 'degraded' : 'ok',
+      name: this.cfg.name,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      devices,
+      models: this.registry.list().map((r) => ({
+        id: r.id,
+        device: r.deviceId,
+        status: r.status,
+        in_flight: r.admission.inFlight,
+        queue_depth: r.admission.queueDepth,
+        max_in_flight: r.maxInFlight,
+        max_queue_depth: r.admission.queueMax,
+        rejected_queue_full: r.admission.rejected.queue_full,
+        rejected_timeout: r.admission.rejected.wait_timeout,
+        last_used_at: r.lastUsedAt === null ? null : new Date(r.lastUsedAt).toISOString(),
+      })),
+    };
+  }
+
+  @Get('livez')
+  @HealthCheck()
+  livez() {
+    return this.health.check([() => this.indicators.check('process').up()]);
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  readyz() {
+    return this.health.check([
+      () => {
+        const i = this.indicators.check('draining');
+        return this.drain.draining ? i.down({ draining: true }) : i.up();
+      },
+      ...this.devices.list().map((s) => () => {
+        const i = this.indicators.check(s.device.id);
+        return s.state === 'failed' || s.state === 'stopped' ? i.down({ state: s.state }) : i.up({ state: s.state });
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Body of POST /v1/chat/completions as the neuron validates it: only what it uses is checked, and
+ * unknown vendor fields are tolerated (never a 400).
+ */
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
+import { IntAtLeast, IsBool, IsNonEmptyString, OneOf } from '@app/core';
+import {
+  IsInteger,
+  IsList,
+  IsMessageContent,
+  IsResponseFormat,
+  IsStop,
+  IsToolCalls,
+  IsToolChoice,
+  IsTools,
+  NumberIn,
+} from './validators';
+
+export class ChatMessageDto {
+  @OneOf(['system', 'developer', 'user', 'assistant', 'tool']) role!:
+    'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  @IsMessageContent() content?: string | Array<Record<string, unknown>> | null;
+  @IsOptional() @IsToolCalls() tool_calls?: Array<{ id: string; function: { name: string; arguments?: string } }>;
+  @IsOptional() @IsNonEmptyString() tool_call_id?: string;
+}
+
+export class SamplingDto {
+  @IsNonEmptyString() model!: string;
+  @IsOptional() @IntAtLeast(1) max_tokens?: number;
+  @IsOptional() @NumberIn(0, 2) temperature?: number;
+  @IsOptional() @NumberIn(0, 1) top_p?: number;
+  @IsOptional() @IntAtLeast(0) top_k?: number;
+  @IsOptional() @IsInteger() seed?: number;
+  @IsOptional() @IsStop() stop?: string | string[];
+  @IsOptional() @NumberIn(-2, 2) presence_penalty?: number;
+  @IsOptional() @NumberIn(-2, 2) frequency_penalty?: number;
+  @IsOptional() @IsBool() stream?: boolean;
+  @IsOptional() @IsResponseFormat() response_format?: {
+    type: string;
+    json_schema?: { schema: Record<string, unknown> };
+  };
+}
+
+export class ChatCompletionDto extends SamplingDto {
+  @IsList() @ValidateNested({ each: true }) @Type(() => ChatMessageDto) messages!: ChatMessageDto[];
+  @IsOptional() @IntAtLeast(1) max_completion_tokens?: number;
+  @IsOptional() @IsTools() tools?: Array<{
+    type?: 'function';
+    function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  }>;
+  @IsOptional() @IsToolChoice() tool_choice?:
+    'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+}

@@ -1,0 +1,40 @@
+/** Bodies of /v1/completions, /v1/embeddings, /v1/tokenize and the lifecycle routes. */
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
+import { IntAtLeast, IsBool, IsModelSource, IsNonEmptyString } from '@app/core';
+import { ChatMessageDto, SamplingDto } from './chat-completion.dto';
+import { IsEmbeddingInput, IsList, IsTools } from './validators';
+
+export class CompletionDto extends SamplingDto {
+  @IsEmbeddingInput() prompt!: string | string[];
+}
+
+export class EmbeddingsDto {
+  @IsNonEmptyString() model!: string;
+  @IsEmbeddingInput() input!: string | string[];
+}
+
+export class TokenizeDto {
+  @IsNonEmptyString() model!: string;
+  @IsOptional() @IsList() @ValidateNested({ each: true }) @Type(() => ChatMessageDto) messages?: ChatMessageDto[];
+  @IsOptional() @IsEmbeddingInput() text?: string;
+  @IsOptional() @IsTools() tools?: Array<{
+    function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  }>;
+}
+
+export class LoadModelDto {
+  @IsNonEmptyString() id!: string;
+  @IsModelSource() source!: string;
+  @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(1) max_in_flight?: number;
+  @IsOptional() @IsNonEmptyString() device?: string;
+  /** false: answer 202 at once and report progress in GET /models. */
+  @IsOptional() @IsBool() wait?: boolean;
+}
+
+export class UnloadModelDto {
+  @IsNonEmptyString() id!: string;
+  @IsOptional() @IsBool() force?: boolean;
+  @IsOptional() @IsBool() drain?: boolean;
+}

@@ -1,0 +1,175 @@
+/**
+ * The OpenAI-dialect inference routes: /v1/chat/completions and /v1/completions (JSON or SSE),
+ * /v1/embeddings, /v1/tokenize (counts through the chat template, for Anthropic count_tokens) and
+ * /v1/models. Thin: request mapping here, the work in InferenceService.
+ */
+import { randomBytes } from 'node:crypto';
+import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { GenerationResult } from '@app/core';
+import { OpenAIErrorFilter } from '../http/openai-error.filter';
+import { badRequest, toHttpError } from '../http/neuron-http-error';
+import { openAIValidationPipe } from '../http/validation.pipe';
+import { ModelRegistryService } from '../models/model-registry.service';
+import { ChatCompletionDto } from './dto/chat-completion.dto';
+import { CompletionDto, EmbeddingsDto, TokenizeDto } from './dto/other.dto';
+import { type GenerateRequest, InferenceService } from './inference.service';
+import * as map from './openai-mapping';
+import { SseWriter } from './sse-writer';
+
+/** Aborts when the client goes away before the response is complete. */
+function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+const ids = (prefix: string, model: string): map.ResponseIds => ({
+  id: `${prefix}-${randomBytes(12).toString('hex')}`,
+  created: Math.floor(Date.now() / 1000),
+  model,
+});
+
+@Controller('v1')
+@UseFilters(OpenAIErrorFilter)
+@UsePipes(openAIValidationPipe)
+export class InferenceController {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly registry: ModelRegistryService,
+  ) {}
+
+  @Get('models')
+  models() {
+    const data = this.registry
+      .list()
+      .filter((r) => r.status === 'loaded')
+      .map((r) => ({ id: r.id, object: 'model', created: Math.floor((r.loadedAt ?? 0) / 1000), owned_by: 'cortex' }));
+    return { object: 'list', data };
+  }
+
+  @Post('chat/completions')
+  async chat(
+    @Body() dto: ChatCompletionDto,
+    @Headers('x-cortex-fault') fault: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const req: GenerateRequest = {
+      modelId: dto.model,
+      mode: 'chat',
+      messages: map.toWorkerMessages(dto.messages),
+      ...map.toWorkerTools(dto),
+      params: map.toSampling(dto),
+    };
+    const rid = ids('chatcmpl', dto.model);
+    if (!dto.stream) {
+      const result = await this.inference.generate(req, disconnectSignal(reply), {}, this.inference.fault(fault));
+      await reply.status(200).send(map.chatCompletion(rid, result));
+      return;
+    }
+    await this.stream(reply, req, this.inference.fault(fault), {
+      start: () => map.chatChunk(rid, { role: 'assistant', content: '' }),
+      text: (t) => map.chatChunk(rid, { content: t }),
+      finish: (r) => [
+        ...(r.toolCalls?.length ? [map.chatChunk(rid, { tool_calls: map.toolCallsOf(r) })] : []),
+        map.chatChunk(rid, {}, r.finishReason, r.matchedStop !== undefined ? { stop_reason: r.matchedStop } : {}),
+        map.usageChunk(rid, r),
+      ],
+    });
+  }
+
+  @Post('completions')
+  async completions(
+    @Body() dto: CompletionDto,
+    @Headers('x-cortex-fault') fault: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const prompt = Array.isArray(dto.prompt) ? dto.prompt.join('') : dto.prompt;
+    const req: GenerateRequest = { modelId: dto.model, mode: 'completion', prompt, params: map.toSampling(dto) };
+    const rid = ids('cmpl', dto.model);
+    if (!dto.stream) {
+      const result = await this.inference.generate(req, disconnectSignal(reply), {}, this.inference.fault(fault));
+      await reply.status(200).send(map.textCompletion(rid, result));
+      return;
+    }
+    await this.stream(reply, req, this.inference.fault(fault), {
+      text: (t) => map.textChunk(rid, t),
+      finish: (r) => [map.textChunk(rid, '', r.finishReason), map.usageChunk(rid, r, 'text_completion')],
+    });
+  }
+
+  private async stream(
+    reply: FastifyReply,
+    req: GenerateRequest,
+    fault: ReturnType<InferenceService['fault']>,
+    frames: { start?(): unknown; text(t: string): unknown; finish(r: GenerationResult): unknown[] },
+  ): Promise<void> {
+    const signal = disconnectSignal(reply);
+    let sse: SseWriter | undefined;
+    try {
+      const result = await this.inference.generate(
+        req,
+        signal,
+        {
+          onAdmitted: () => {
+            reply.hijack();
+            sse = new SseWriter(reply.raw);
+            if (frames.start) sse.data(frames.start());
+          },
+          onText: (t) => t && sse?.data(frames.text(t)),
+        },
+        fault,
+      );
+      frames.finish(result).forEach((f) => sse!.data(f));
+      sse!.done();
+    } catch (err) {
+      if (!sse) throw err; // not started: the filter answers with a status code
+      sse.error(toHttpError(err).body());
+    }
+  }
+
+  @Post('embeddings')
+  @HttpCode(200)
+  async embeddings(@Body() dto: EmbeddingsDto) {
+    const inputs = Array.isArray(dto.input) ? dto.input : [dto.input];
+    const record = this.registry.serving(dto.model);
+    const out = await this.registry
+      .supervisorOf(record)
+      .embed(record.id, inputs)
+      .catch((e: unknown) => Promise.reject(toHttpError(e)));
+    record.lastUsedAt = Date.now();
+    return {
+      object: 'list',
+      data: out.vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      model: dto.model,
+      usage: { prompt_tokens: out.tokens, total_tokens: out.tokens },
+    };
+  }
+
+  @Post('tokenize')
+  @HttpCode(200)
+  async tokenize(@Body() dto: TokenizeDto) {
+    const record = this.registry.serving(dto.model);
+    const text = dto.text === undefined ? undefined : Array.isArray(dto.text) ? dto.text.join('') : dto.text;
+    if (text === undefined && !dto.messages)
+      throw badRequest('messages: expected messages or text to count, got neither', 'messages');
+    const tools = dto.tools?.map((t) => ({
+      name: t.function.name,
+      description: t.function.description,
+      parameters: t.function.parameters,
+    }));
+    const out = await this.registry
+      .supervisorOf(record)
+      .tokenize({
+        type: 'tokenize',
+        modelId: record.id,
+        text,
+        messages: dto.messages ? map.toWorkerMessages(dto.messages) : undefined,
+        tools,
+      })
+      .catch((e: unknown) => Promise.reject(toHttpError(e)));
+    return { model: dto.model, count: out.count };
+  }
+}

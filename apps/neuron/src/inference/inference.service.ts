@@ -1,0 +1,115 @@
+/**
+ * Runs one inference request against the model's device: admission, dispatch to the worker,
+ * cancellation when the client goes away, and the per-request metrics.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { FaultKind, GenerationResult, ParentToChild } from '@app/core';
+import { DrainService } from '../http/drain.service';
+import { toHttpError } from '../http/neuron-http-error';
+import { M } from '../metrics/neuron-metrics';
+import type { ModelRecord } from '../models/model-record';
+import { ModelRegistryService } from '../models/model-registry.service';
+import { FAULTS_ENABLED } from '../neuron.tokens';
+import { AdmissionRejected } from './admission';
+
+export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;
+
+export interface GenerateHooks {
+  /** A seat was granted (streams send their role chunk now, before prefill). */
+  onAdmitted?(): void;
+  onText?(text: string): void;
+}
+
+@Injectable()
+export class InferenceService {
+  private readonly active = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly drain: DrainService,
+    @Inject(FAULTS_ENABLED) private readonly faults: boolean,
+    @InjectMetric(M.tokens) private readonly tokens: Counter<string>,
+    @InjectMetric(M.ttft) private readonly ttft: Histogram<string>,
+    @InjectMetric(M.decode) private readonly decode: Histogram<string>,
+    @InjectMetric(M.inFlight) private readonly inFlight: Gauge<string>,
+    @InjectMetric(M.queueDepth) private readonly queueDepth: Gauge<string>,
+    @InjectMetric(M.rejections) private readonly rejections: Counter<string>,
+  ) {}
+
+  /** Validates a fault header: only honoured with CORTEX_NEURON_FAULTS=1. */
+  fault(header: unknown): FaultKind | undefined {
+    if (!this.faults || typeof header !== 'string') return undefined;
+    return (['crash', 'js_error', 'hang', 'native'] as const).find((f) => f === header);
+  }
+
+  async generate(
+    req: GenerateRequest,
+    signal: AbortSignal,
+    hooks: GenerateHooks = {},
+    fault?: FaultKind,
+  ): Promise<GenerationResult> {
+    this.drain.assertOpen();
+    const record = this.registry.serving(req.modelId);
+    const sup = this.registry.supervisorOf(record);
+    const release = await this.admit(record, signal);
+    const leave = this.drain.enter();
+    const aborts = this.active.get(record.id) ?? new Set<() => void>();
+    this.active.set(record.id, aborts);
+    this.gauges(record);
+    let abort = () => undefined as void;
+    try {
+      hooks.onAdmitted?.();
+      const gen = sup.generate({ ...req, type: 'generate', fault }, (text) => hooks.onText?.(text));
+      abort = gen.abort;
+      aborts.add(abort);
+      signal.addEventListener('abort', abort);
+      if (signal.aborted) abort();
+      const result = await gen.result;
+      this.record(record.id, result);
+      return result;
+    } catch (err) {
+      throw toHttpError(err);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      aborts.delete(abort);
+      record.lastUsedAt = Date.now();
+      release();
+      leave();
+      this.gauges(record);
+    }
+  }
+
+  /** Aborts every generation of a model (forced unload). */
+  abortAll(modelId: string): void {
+    this.active.get(modelId)?.forEach((abort) => abort());
+  }
+
+  private async admit(record: ModelRecord, signal: AbortSignal): Promise<() => void> {
+    record.lastUsedAt = Date.now();
+    const waiting = record.admission.acquire(signal);
+    this.gauges(record);
+    try {
+      return await waiting;
+    } catch (err) {
+      if (err instanceof AdmissionRejected) this.rejections.inc({ model: record.id, reason: err.reason });
+      throw toHttpError(err);
+    } finally {
+      this.gauges(record);
+    }
+  }
+
+  private gauges(r: ModelRecord): void {
+    this.inFlight.set({ model: r.id }, r.admission.inFlight);
+    this.queueDepth.set({ model: r.id }, r.admission.queueDepth);
+  }
+
+  private record(model: string, r: GenerationResult): void {
+    this.tokens.inc({ model, kind: 'prompt' }, r.promptTokens);
+    this.tokens.inc({ model, kind: 'completion' }, r.completionTokens);
+    this.ttft.observe({ model }, r.ttftMs / 1000);
+    if (r.completionTokens > 1 && r.decodeMs > 0)
+      this.decode.observe({ model }, (r.completionTokens - 1) / (r.decodeMs / 1000));
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Validated OpenAI request bodies → worker messages and sampling parameters, and worker results →
+ * OpenAI response and chunk shapes. Pure functions.
+ */
+import type { GenerationResult, SamplingParams, WorkerMessage, WorkerTool } from '@app/core';
+import { badRequest } from '../http/neuron-http-error';
+import type { ChatCompletionDto, ChatMessageDto, SamplingDto } from './dto/chat-completion.dto';
+
+function text(content: ChatMessageDto['content'], path: string): string {
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  return content
+    .map((part, j) => {
+      if (part.type === 'text') return String(part.text);
+      throw badRequest(
+        `${path}[${j}]: this model reads text only; ${String(part.type)} parts are not supported`,
+        `${path}[${j}]`,
+        'vision_unsupported',
+      );
+    })
+    .join('\n');
+}
+
+export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
+  if (messages.length === 0)
+    throw badRequest('messages: expected at least one message, got an empty array', 'messages');
+  return messages.map((m, i): WorkerMessage => {
+    const path = `messages[${i}].content`;
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        return { role: 'system', content: text(m.content, path) };
+      case 'user':
+        return { role: 'user', content: text(m.content, path) };
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: text(m.content, path),
+          ...(m.tool_calls?.length
+            ? {
+                toolCalls: m.tool_calls.map((c) => ({
+                  id: c.id,
+                  name: c.function.name,
+                  arguments: c.function.arguments ?? '{}',
+                })),
+              }
+            : {}),
+        };
+      case 'tool':
+        if (!m.tool_call_id) {
+          throw badRequest(
+            `messages[${i}].tool_call_id: expected the id of the tool call answered, got nothing`,
+            `messages[${i}].tool_call_id`,
+          );
+        }
+        return { role: 'tool', toolCallId: m.tool_call_id, content: text(m.content, path) };
+    }
+  });
+}
+
+export function toWorkerTools(dto: ChatCompletionDto): {
+  tools?: WorkerTool[];
+  toolChoice?: 'auto' | 'none' | 'required';
+} {
+  if (!dto.tools?.length) return {};
+  let tools: WorkerTool[] = dto.tools.map((t) => ({
+    name: t.function.name,
+    description: t.function.description,
+    parameters: t.function.parameters,
+  }));
+  const choice = dto.tool_choice ?? 'auto';
+  if (typeof choice === 'object') {
+    tools = tools.filter((t) => t.name === choice.function.name);
+    if (!tools.length)
+      throw badRequest(`tool_choice.function.name: no tool named "${choice.function.name}" in tools`, 'tool_choice');
+    return { tools, toolChoice: 'required' };
+  }
+  return { tools, toolChoice: choice };
+}
+
+/** No max_tokens means "until the context is full"; the worker clamps to the context left. */
+export function toSampling(dto: SamplingDto & { max_completion_tokens?: number }): SamplingParams {
+  const stop = dto.stop === undefined ? undefined : Array.isArray(dto.stop) ? dto.stop : [dto.stop];
+  const rf = dto.response_format;
+  return {
+    maxTokens: dto.max_completion_tokens ?? dto.max_tokens ?? Number.MAX_SAFE_INTEGER,
+    temperature: dto.temperature,
+    topP: dto.top_p,
+    topK: dto.top_k,
+    seed: dto.seed,
+    stop: stop?.filter((s) => s.length > 0),
+    presencePenalty: dto.presence_penalty,
+    frequencyPenalty: dto.frequency_penalty,
+    ...(rf?.type === 'json_object' ? { jsonSchema: {} } : {}),
+    ...(rf?.type === 'json_schema' ? { jsonSchema: rf.json_schema!.schema } : {}),
+  };
+}
+
+export function usageOf(r: GenerationResult) {
+  return {
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+  };
+}
+
+export function toolCallsOf(r: GenerationResult) {
+  return (r.toolCalls ?? []).map((c, index) => ({
+    index,
+    id: c.id,
+    type: 'function' as const,
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
+export interface ResponseIds {
+  id: string;
+  created: number;
+  model: string;
+}
+
+export function chatCompletion(ids: ResponseIds, r: GenerationResult) {
+  const calls = toolCallsOf(r).map(({ index: _i, ...c }) => c);
+  return {
+    id: ids.id,
+    object: 'chat.completion',
+    created: ids.created,
+    model: ids.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: r.text, ...(calls.length ? { tool_calls: calls } : {}) },
+        finish_reason: r.finishReason,
+        ...(r.matchedStop !== undefined ? { stop_reason: r.matchedStop } : {}),
+      },
+    ],
+    usage: usageOf(r),
+  };
+}
+
+export function chatChunk(ids: ResponseIds, delta: Record<string, unknown>, finish: string | null = null, extra = {}) {
+  return {
+    id: ids.id,
+    object: 'chat.completion.chunk',
+    created: ids.created,
+    model: ids.model,
+    choices: [{ index: 0, delta, finish_reason: finish, ...extra }],
+  };
+}
+
+export function usageChunk(ids: ResponseIds, r: GenerationResult, object = 'chat.completion.chunk') {
+  return { id: ids.id, object, created: ids.created, model: ids.model, choices: [], usage: usageOf(r) };
+}
+
+export function textCompletion(ids: ResponseIds, r: GenerationResult) {
+  return {
+    id: ids.id,
+    object: 'text_completion',
+    created: ids.created,
+    model: ids.model,
+    choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: r.finishReason }],
+    usage: usageOf(r),
+  };
+}
+
+export function textChunk(ids: ResponseIds, text: string, finish: string | null = null) {
+  return {
+    id: ids.id,
+    object: 'text_completion',
+    created: ids.created,
+    model: ids.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+  };
+}

@@ -1,0 +1,45 @@
+/** What the neuron knows about one model; `/models` lists these. */
+import type { Admission } from '../inference/admission';
+
+export type ModelStatus = 'loading' | 'loaded' | 'recovering' | 'failed';
+
+export interface ModelRecord {
+  id: string;
+  source: string;
+  deviceId: string;
+  status: ModelStatus;
+  loadProgress: number;
+  vramMb: number | null;
+  estimatedVramMb: number | null;
+  contextSize: number | null;
+  trainContextSize: number | null;
+  maxInFlight: number;
+  admission: Admission;
+  lastUsedAt: number | null;
+  loadedAt: number | null;
+  capabilities: string[];
+  error: string | null;
+}
+
+export function describeModel(r: ModelRecord) {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: r.id,
+    source: r.source,
+    device: r.deviceId,
+    status: r.status,
+    load_progress: Math.round(r.loadProgress * 1000) / 1000,
+    vram_mb: r.vramMb,
+    estimated_vram_mb: r.estimatedVramMb,
+    context_size: r.contextSize,
+    train_context_size: r.trainContextSize,
+    in_flight: r.admission.inFlight,
+    queue_depth: r.admission.queueDepth,
+    max_in_flight: r.maxInFlight,
+    max_queue_depth: r.admission.queueMax,
+    last_used_at: iso(r.lastUsedAt),
+    loaded_at: iso(r.loadedAt),
+    capabilities: r.capabilities,
+    error: r.error,
+  };
+}

@@ -1,0 +1,45 @@
+/** The model lifecycle API: GET /models, POST /models/load, POST /models/unload. */
+import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AdminGuard } from '../http/admin.guard';
+import { OpenAIErrorFilter } from '../http/openai-error.filter';
+import { openAIValidationPipe } from '../http/validation.pipe';
+import { InferenceService } from '../inference/inference.service';
+import { LoadModelDto, UnloadModelDto } from '../inference/dto/other.dto';
+import { describeModel } from './model-record';
+import { ModelRegistryService } from './model-registry.service';
+
+@Controller('models')
+@UseFilters(OpenAIErrorFilter)
+@UsePipes(openAIValidationPipe)
+export class ModelsController {
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly inference: InferenceService,
+  ) {}
+
+  @Get()
+  list() {
+    return { object: 'list', data: this.registry.list().map(describeModel) };
+  }
+
+  @Post('load')
+  @UseGuards(AdminGuard)
+  async load(@Body() dto: LoadModelDto, @Res() reply: FastifyReply): Promise<void> {
+    const job = this.registry.load(dto);
+    if (dto.wait === false) {
+      job.catch(() => undefined);
+      await reply.status(202).send(describeModel(this.registry.get(dto.id)!));
+      return;
+    }
+    await reply.status(200).send(describeModel(await job));
+  }
+
+  @Post('unload')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  async unload(@Body() dto: UnloadModelDto) {
+    await this.registry.unload(dto.id, { ...dto, abortAll: (id) => this.inference.abortAll(id) });
+    return { id: dto.id, status: 'unloaded' };
+  }
+}

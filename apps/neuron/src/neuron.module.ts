@@ -1,0 +1,54 @@
+/**
+ * Composition root of the neuron process: config, device workers, model lifecycle, inference,
+ * health and Prometheus metrics (on the neuron's own port, /metrics).
+ */
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import type { NeuronConfig } from '@app/core';
+import { DeviceWorkerModule } from './device-worker/device-worker.module';
+import { DeviceStatsService } from './health/device-stats.service';
+import { HealthController } from './health/health.controller';
+import { AdminGuard } from './http/admin.guard';
+import { DrainService } from './http/drain.service';
+import { InferenceController } from './inference/inference.controller';
+import { InferenceService } from './inference/inference.service';
+import { ModelRegistryService } from './models/model-registry.service';
+import { ModelsController } from './models/models.controller';
+import { FAULTS_ENABLED, NEURON_CONFIG, WORKER_ENTRY } from './neuron.tokens';
+
+export interface NeuronModuleOptions {
+  config: NeuronConfig;
+  workerEntry: string;
+  faults: boolean;
+}
+
+@Global()
+@Module({})
+class NeuronConfigModule {
+  static register(opts: NeuronModuleOptions): DynamicModule {
+    const providers = [
+      { provide: NEURON_CONFIG, useValue: opts.config },
+      { provide: WORKER_ENTRY, useValue: opts.workerEntry },
+      { provide: FAULTS_ENABLED, useValue: opts.faults },
+    ];
+    return { module: NeuronConfigModule, providers, exports: providers };
+  }
+}
+
+@Module({})
+export class NeuronModule {
+  static forRoot(opts: NeuronModuleOptions): DynamicModule {
+    return {
+      module: NeuronModule,
+      imports: [
+        NeuronConfigModule.register(opts),
+        PrometheusModule.register({ path: '/metrics' }),
+        TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
+        DeviceWorkerModule,
+      ],
+      controllers: [ModelsController, InferenceController, HealthController],
+      providers: [ModelRegistryService, InferenceService, DrainService, DeviceStatsService, AdminGuard],
+    };
+  }
+}

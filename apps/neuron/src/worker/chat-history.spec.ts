@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { toChatHistory } from './chat-history';
+import { isNativeFault } from './classify-error';
+
+describe(toChatHistory.name, () => {
+  it('merges system turns, keeps order and ends with an empty model turn', () => {
+    const sut = toChatHistory([
+      { role: 'system', content: 'a' },
+      { role: 'user', content: 'hi' },
+      { role: 'system', content: 'b' },
+      { role: 'assistant', content: 'hello' },
+      { role: 'user', content: 'again' },
+    ]);
+    expect(sut).toEqual([
+      { type: 'system', text: 'a\n\nb' },
+      { type: 'user', text: 'hi' },
+      { type: 'model', response: ['hello'] },
+      { type: 'user', text: 'again' },
+      { type: 'model', response: [] },
+    ]);
+  });
+
+  it('attaches tool results to the calls that asked for them', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'ls' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'bash', arguments: '{"cmd":"ls"}' }] },
+      { role: 'tool', toolCallId: 'c1', content: 'a b' },
+      { role: 'tool', toolCallId: 'unknown', content: 'orphan' },
+    ]);
+    expect(sut[1]).toEqual({
+      type: 'model',
+      response: [{ type: 'functionCall', name: 'bash', params: { cmd: 'ls' }, result: 'a b' }],
+    });
+    expect(sut[2]).toEqual({ type: 'user', text: 'orphan' });
+  });
+});
+
+describe(isNativeFault.name, () => {
+  it.each([
+    ['CUDA error: the provided PTX was compiled with an unsupported toolchain', true],
+    ['Eval has failed', true],
+    ['llama_decode returned -3', true],
+    ['ggml_new_object: not enough space in the context', true],
+    ["Cannot read properties of undefined (reading 'text')", false],
+    ['Unknown function "foo"', false],
+    ['Invalid JSON schema', false],
+  ])('%s → native: %s', (message, native) => {
+    expect(isNativeFault(new Error(message))).toBe(native);
+  });
+});

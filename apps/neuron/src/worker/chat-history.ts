@@ -1,0 +1,52 @@
+/**
+ * OpenAI-style messages → node-llama-cpp chat history. System turns merge into one leading system
+ * item; an assistant's tool calls and the tool results that follow become function-call entries of
+ * that model response, which is how node-llama-cpp renders tool use through the chat template.
+ * Pure and structural (no node-llama-cpp import), so it is unit-tested directly.
+ */
+import type { WorkerMessage } from '@app/core';
+
+export type HistoryFunctionCall = { type: 'functionCall'; name: string; params: unknown; result: unknown };
+export type HistoryItem =
+  | { type: 'system'; text: string }
+  | { type: 'user'; text: string }
+  | { type: 'model'; response: Array<string | HistoryFunctionCall> };
+
+function parseArgs(args: string): unknown {
+  try {
+    return JSON.parse(args);
+  } catch {
+    return args;
+  }
+}
+
+/** The history ends with an empty model response: the turn the model is asked to write. */
+export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[] {
+  const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
+  const items: HistoryItem[] = system.length ? [{ type: 'system', text: system.join('\n\n') }] : [];
+  const pendingCalls = new Map<string, HistoryFunctionCall>();
+  for (const m of messages) {
+    if (m.role === 'user') items.push({ type: 'user', text: m.content });
+    if (m.role === 'assistant') {
+      const response: HistoryItem & { type: 'model' } = { type: 'model', response: m.content ? [m.content] : [] };
+      for (const call of m.toolCalls ?? []) {
+        const fc: HistoryFunctionCall = {
+          type: 'functionCall',
+          name: call.name,
+          params: parseArgs(call.arguments),
+          result: '',
+        };
+        pendingCalls.set(call.id, fc);
+        response.response.push(fc);
+      }
+      items.push(response);
+    }
+    if (m.role === 'tool') {
+      const call = pendingCalls.get(m.toolCallId);
+      if (call) call.result = m.content;
+      else items.push({ type: 'user', text: m.content });
+    }
+  }
+  items.push({ type: 'model', response: [] });
+  return items;
+}

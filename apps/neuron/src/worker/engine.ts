@@ -1,0 +1,373 @@
+/**
+ * The worker's engine: loads models, runs generations, tokenizes and embeds with node-llama-cpp on
+ * this process's one device. Every request's failure is reported with a kind, so the parent can tell
+ * a device fault (native) from a request error (js, bad_request, context_length, aborted).
+ */
+import type {
+  ChildToParent,
+  GenerationResult,
+  LoadResult,
+  LoadSpec,
+  ParentToChild,
+  WorkerConfig,
+  WorkerError,
+  WorkerStats,
+} from '@app/core';
+import { toChatHistory } from './chat-history';
+import { isNativeFault } from './classify-error';
+import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
+import { LoadedModel } from './loaded-model';
+import { injectFault } from './faults';
+
+type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
+type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
+type Send = (msg: ChildToParent) => void;
+
+/** A failure with a kind chosen where it happened. */
+export class RequestFailure extends Error {
+  constructor(readonly failure: WorkerError) {
+    super(failure.message);
+  }
+}
+
+const MB = 1024 * 1024;
+const DEFAULT_CONTEXT = 8192;
+
+export class WorkerEngine {
+  private readonly models = new Map<string, LoadedModel>();
+  private readonly aborts = new Map<string, AbortController>();
+
+  constructor(
+    private readonly nlc: Nlc,
+    private readonly llama: Llama,
+    private readonly cfg: WorkerConfig,
+    private readonly send: Send,
+  ) {}
+
+  async load(reqId: string, spec: LoadSpec): Promise<LoadResult> {
+    const existing = this.models.get(spec.id);
+    if (existing) return this.describe(existing, existing.vramMb);
+    const path = await this.resolveSource(reqId, spec);
+    const info = await this.nlc.readGgufFileInfo(path);
+    const insights = await this.nlc.GgufInsights.from(info, this.llama);
+    const cuda = this.cfg.kind === 'cuda';
+    const gpuLayers = cuda ? insights.totalLayers : 0;
+    const train = insights.trainContextSize ?? DEFAULT_CONTEXT;
+    const contextSize = spec.contextSize ?? Math.min(train, DEFAULT_CONTEXT);
+    const modelReq = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
+    const ctxReq = await insights.estimateContextResourceRequirementsV2({
+      contextSize,
+      modelGpuLayers: gpuLayers,
+      sequences: spec.sequences,
+    });
+    const estimated = cuda ? modelReq.gpuVram + ctxReq.gpuVram : modelReq.cpuRam + ctxReq.cpuRam;
+    const before = (await this.llama.getVramState()).used;
+    const model = await this.llama.loadModel({
+      modelPath: path,
+      gpuLayers: cuda ? 'max' : 0,
+      onLoadProgress: (p) => this.send({ type: 'progress', reqId, progress: 0.5 + 0.4 * p }),
+    });
+    try {
+      const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
+      const measured = cuda ? ((await this.llama.getVramState()).used - before) / MB : 0;
+      const wrapper = this.nlc.resolveChatWrapper(model);
+      const entry = new LoadedModel(spec.id, model, context, path, Math.round(measured || estimated / MB), wrapper);
+      if (cuda) await this.smokeDecode(entry);
+      this.models.set(spec.id, entry);
+      this.send({ type: 'progress', reqId, progress: 1 });
+      return this.describe(entry, Math.round(estimated / MB), train);
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  }
+
+  /** One real decode on the GPU: a broken CUDA backend aborts here, at load, not on a user's request. */
+  private async smokeDecode(entry: LoadedModel): Promise<void> {
+    const seq = entry.acquire();
+    try {
+      await seq.evaluateWithoutGeneratingNewTokens(entry.model.tokenize('ok'));
+      await seq.clearHistory();
+    } finally {
+      entry.release(seq);
+    }
+  }
+
+  private describe(entry: LoadedModel, estimatedVramMb: number, train = entry.model.trainContextSize): LoadResult {
+    return {
+      id: entry.id,
+      contextSize: entry.contextSize,
+      trainContextSize: train,
+      sequences: entry.context.totalSequences,
+      vramMb: entry.vramMb,
+      estimatedVramMb,
+      path: entry.path,
+      capabilities: ['text', 'tools', 'embeddings'],
+    };
+  }
+
+  private async resolveSource(reqId: string, spec: LoadSpec): Promise<string> {
+    if (!/^(hf:|https?:\/\/)/.test(spec.source)) return spec.source;
+    const downloader = await this.nlc.createModelDownloader({
+      modelUri: spec.source,
+      dirPath: spec.downloadDir,
+      skipExisting: true,
+      showCliProgress: false,
+      onProgress: ({ downloadedSize, totalSize }) =>
+        this.send({ type: 'progress', reqId, progress: totalSize ? (0.5 * downloadedSize) / totalSize : 0 }),
+    });
+    return downloader.download();
+  }
+
+  async unload(id: string): Promise<{ id: string }> {
+    const entry = this.models.get(id);
+    if (!entry) throw new RequestFailure({ kind: 'not_found', message: `model '${id}' is not loaded on this device` });
+    this.models.delete(id);
+    await entry.dispose();
+    return { id };
+  }
+
+  abort(reqId: string): void {
+    this.aborts.get(reqId)?.abort();
+  }
+
+  private model(id: string): LoadedModel {
+    const entry = this.models.get(id);
+    if (!entry) throw new RequestFailure({ kind: 'not_found', message: `model '${id}' is not loaded on this device` });
+    return entry;
+  }
+
+  async generate(msg: GenerateMsg): Promise<GenerationResult> {
+    const entry = this.model(msg.modelId);
+    const ac = new AbortController();
+    this.aborts.set(msg.reqId, ac);
+    const seq = entry.acquire();
+    try {
+      if (this.cfg.faults && msg.fault)
+        await injectFault(msg.fault, () => this.send({ type: 'chunk', reqId: msg.reqId, text: 'x', tokens: 1 }));
+      return msg.mode === 'chat'
+        ? await this.chat(msg, entry, seq, ac.signal)
+        : await this.complete(msg, entry, seq, ac.signal);
+    } finally {
+      this.aborts.delete(msg.reqId);
+      entry.release(seq);
+    }
+  }
+
+  private clampMaxTokens(entry: LoadedModel, promptTokens: number, requested: number): number {
+    const room = entry.contextSize - promptTokens;
+    if (room <= 0) {
+      throw new RequestFailure({
+        kind: 'context_length',
+        code: 'context_length_exceeded',
+        param: 'messages',
+        message:
+          `This model's maximum context length is ${entry.contextSize} tokens. However, your messages resulted in ` +
+          `${promptTokens} tokens. Please reduce the length of the messages.`,
+      });
+    }
+    return Math.min(requested, room);
+  }
+
+  private async grammar(schema: Record<string, unknown> | undefined): Promise<LlamaGrammar | undefined> {
+    if (!schema) return undefined;
+    if (Object.keys(schema).length === 0) return this.llama.getGrammarFor('json');
+    try {
+      return await this.llama.createGrammarForJsonSchema(schema as never);
+    } catch (err) {
+      throw new RequestFailure({
+        kind: 'bad_request',
+        param: 'response_format.json_schema',
+        message: `response_format.json_schema: ${(err as Error).message}`,
+      });
+    }
+  }
+
+  private async chat(
+    msg: GenerateMsg,
+    entry: LoadedModel,
+    seq: ReturnType<LoadedModel['acquire']>,
+    signal: AbortSignal,
+  ): Promise<GenerationResult> {
+    const started = performance.now();
+    const chat = new this.nlc.LlamaChat({
+      contextSequence: seq,
+      autoDisposeSequence: false,
+      chatWrapper: entry.chatWrapper,
+    });
+    try {
+      const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+      const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
+      const promptTokens = chat.chatWrapper
+        .generateContextState({ chatHistory: history, availableFunctions: functions })
+        .contextText.tokenize(entry.model.tokenizer).length;
+      const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
+      const grammar = await this.grammar(msg.params.jsonSchema);
+      const counter = this.tokenCounter(msg.reqId, started);
+      const p = msg.params;
+      const res = await chat.generateResponse(history, {
+        maxTokens,
+        temperature: p.temperature,
+        topP: p.topP,
+        topK: p.topK,
+        seed: p.seed,
+        signal,
+        stopOnAbortSignal: true,
+        customStopTriggers: p.stop?.length ? p.stop : undefined,
+        repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
+        onTextChunk: counter.onText,
+        onToken: counter.onToken,
+        ...(grammar ? { grammar } : functions ? { functions } : {}),
+      });
+      if (res.metadata.stopReason === 'abort')
+        throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
+      const calls = (res.functionCalls ?? []).map((c, i) => ({
+        id: `call_${msg.reqId.replace(/[^a-zA-Z0-9]/g, '')}_${i}`,
+        name: c.functionName,
+        arguments: JSON.stringify(c.params ?? {}),
+      }));
+      const stop = res.metadata.stopReason;
+      return {
+        text: res.response,
+        finishReason: calls.length ? 'tool_calls' : stop === 'maxTokens' ? 'length' : 'stop',
+        ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
+        ...(calls.length ? { toolCalls: calls } : {}),
+        promptTokens,
+        ...counter.totals(),
+      };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
+  }
+
+  private async complete(
+    msg: GenerateMsg,
+    entry: LoadedModel,
+    seq: ReturnType<LoadedModel['acquire']>,
+    signal: AbortSignal,
+  ): Promise<GenerationResult> {
+    const started = performance.now();
+    const completion = new this.nlc.LlamaCompletion({ contextSequence: seq });
+    try {
+      const prompt = msg.prompt ?? '';
+      const promptTokens = entry.model.tokenize(prompt).length + 1;
+      const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
+      const grammar = await this.grammar(msg.params.jsonSchema);
+      const counter = this.tokenCounter(msg.reqId, started);
+      const p = msg.params;
+      const res = await completion.generateCompletionWithMeta(prompt, {
+        maxTokens,
+        temperature: p.temperature,
+        topP: p.topP,
+        topK: p.topK,
+        seed: p.seed,
+        signal,
+        stopOnAbortSignal: true,
+        customStopTriggers: p.stop?.length ? p.stop : undefined,
+        repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
+        onTextChunk: counter.onText,
+        onToken: counter.onToken,
+        ...(grammar ? { grammar } : {}),
+      });
+      if (res.metadata.stopReason === 'abort')
+        throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
+      const stop = res.metadata.stopReason;
+      return {
+        text: res.response,
+        finishReason: stop === 'maxTokens' ? 'length' : 'stop',
+        ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
+        promptTokens,
+        ...counter.totals(),
+      };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  }
+
+  /** Streams text chunks to the parent and measures TTFT and decode time. */
+  private tokenCounter(reqId: string, started: number) {
+    let tokens = 0;
+    let first = 0;
+    return {
+      onToken: (t: readonly unknown[]) => {
+        if (tokens === 0) first = performance.now();
+        tokens += t.length;
+      },
+      onText: (text: string) => this.send({ type: 'chunk', reqId, text, tokens }),
+      totals: () => ({
+        completionTokens: tokens,
+        ttftMs: first ? first - started : performance.now() - started,
+        decodeMs: first ? performance.now() - first : 0,
+      }),
+    };
+  }
+
+  tokenize(msg: TokenizeMsg): { count: number } {
+    const entry = this.model(msg.modelId);
+    if (msg.text !== undefined) return { count: entry.model.tokenize(msg.text).length };
+    const seq = entry.acquire();
+    const chat = new this.nlc.LlamaChat({
+      contextSequence: seq,
+      autoDisposeSequence: false,
+      chatWrapper: entry.chatWrapper,
+    });
+    try {
+      const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+      const { contextText } = chat.chatWrapper.generateContextState({
+        chatHistory: history,
+        availableFunctions: toFunctions(msg.tools),
+      });
+      return { count: contextText.tokenize(entry.model.tokenizer).length };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      entry.release(seq);
+    }
+  }
+
+  async embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
+    const entry = this.model(modelId);
+    const ctx = await entry.embeddingContext(this.cfg.threads);
+    const vectors: number[][] = [];
+    let tokens = 0;
+    for (const input of inputs) {
+      tokens += entry.model.tokenize(input).length;
+      vectors.push([...(await ctx.getEmbeddingFor(input)).vector]);
+    }
+    return { vectors, tokens };
+  }
+
+  async stats(totalMemMb: number, freeMemMb: number): Promise<WorkerStats> {
+    const v = await this.llama.getVramState();
+    const cuda = this.cfg.kind === 'cuda';
+    return {
+      vramTotalMb: cuda ? Math.round(v.total / MB) : totalMemMb,
+      vramUsedMb: cuda ? Math.round(v.used / MB) : totalMemMb - freeMemMb,
+      vramFreeMb: cuda ? Math.round(v.free / MB) : freeMemMb,
+      models: [...this.models.keys()],
+    };
+  }
+
+  async disposeAll(): Promise<void> {
+    for (const entry of this.models.values()) await entry.dispose();
+    this.models.clear();
+  }
+}
+
+function toFunctions(tools: GenerateMsg['tools']): ChatModelFunctions | undefined {
+  if (!tools?.length) return undefined;
+  return Object.fromEntries(
+    tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]),
+  ) as ChatModelFunctions;
+}
+
+function penalties(presence?: number, frequency?: number) {
+  if (!presence && !frequency) return undefined;
+  return { presencePenalty: presence ?? 0, frequencyPenalty: frequency ?? 0, penalty: 1 };
+}
+
+/** The failure to report for an error thrown while serving a request. */
+export function toWorkerError(err: unknown): WorkerError {
+  if (err instanceof RequestFailure) return err.failure;
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: isNativeFault(err) ? 'native' : 'js', message };
+}

@@ -1,0 +1,21 @@
+/**
+ * The contract between the CLI and the apps it starts (gateway, neuron). Apps never import each
+ * other; the CLI loads an app's built entry at run time and calls `run` through this shape.
+ */
+import type { LogLevel } from '@nestjs/common';
+
+export interface AppRunOptions {
+  config?: string;
+  port?: number;
+  metricsPort?: number;
+  logger?: LogLevel[] | false;
+}
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface AppEntry {
+  run(opts: AppRunOptions): Promise<RunningApp>;
+}

@@ -1,0 +1,139 @@
+/**
+ * The typed IPC protocol between a neuron and its per-device worker child. The parent sends
+ * ParentToChild messages and the child answers with ChildToParent messages that carry the same
+ * `reqId`. Every message is plain JSON (child_process `serialization: 'json'`).
+ */
+
+export interface ChatToolCall {
+  id: string;
+  name: string;
+  /** JSON text of the arguments. */
+  arguments: string;
+}
+
+/** OpenAI-style messages after validation, flattened to what the worker needs. */
+export type WorkerMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ChatToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export interface WorkerTool {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+export interface SamplingParams {
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  stop?: string[];
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** A JSON schema the output must match (response_format json_schema / json_object = {}). */
+  jsonSchema?: Record<string, unknown>;
+}
+
+/** Fault injection, honoured only when CORTEX_NEURON_FAULTS=1. */
+export type FaultKind = 'crash' | 'js_error' | 'hang' | 'native';
+
+export interface LoadSpec {
+  id: string;
+  /** Absolute file path, or an `hf:`/`https://` URI the worker downloads into `downloadDir`. */
+  source: string;
+  downloadDir: string;
+  contextSize?: number;
+  sequences: number;
+}
+
+export type ParentToChild =
+  | { type: 'load'; reqId: string; spec: LoadSpec }
+  | { type: 'unload'; reqId: string; id: string }
+  | {
+      type: 'generate';
+      reqId: string;
+      modelId: string;
+      mode: 'chat' | 'completion';
+      messages?: WorkerMessage[];
+      prompt?: string;
+      tools?: WorkerTool[];
+      toolChoice?: 'auto' | 'none' | 'required';
+      params: SamplingParams;
+      fault?: FaultKind;
+    }
+  | { type: 'abort'; reqId: string }
+  | {
+      type: 'tokenize';
+      reqId: string;
+      modelId: string;
+      messages?: WorkerMessage[];
+      text?: string;
+      tools?: WorkerTool[];
+    }
+  | { type: 'embed'; reqId: string; modelId: string; inputs: string[] }
+  | { type: 'stats'; reqId: string }
+  | { type: 'shutdown' };
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
+
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  /** The stop string that ended generation, when one did. */
+  matchedStop?: string;
+  toolCalls?: ChatToolCall[];
+  promptTokens: number;
+  completionTokens: number;
+  /** Milliseconds from request receipt (in the worker) to first token, and from then to the end. */
+  ttftMs: number;
+  decodeMs: number;
+}
+
+export interface LoadResult {
+  id: string;
+  contextSize: number;
+  trainContextSize: number;
+  sequences: number;
+  vramMb: number;
+  estimatedVramMb: number;
+  path: string;
+  capabilities: string[];
+}
+
+export interface WorkerStats {
+  vramTotalMb: number;
+  vramUsedMb: number;
+  vramFreeMb: number;
+  models: string[];
+}
+
+/** Why a request failed. `native` means the device is poisoned; the others fail only the request. */
+export type WorkerErrorKind = 'native' | 'js' | 'aborted' | 'bad_request' | 'context_length' | 'not_found';
+
+export interface WorkerError {
+  kind: WorkerErrorKind;
+  message: string;
+  param?: string;
+  code?: string;
+}
+
+export type ChildToParent =
+  | { type: 'ready'; pid: number; backend: 'cpu' | 'cuda'; deviceName: string; vramTotalMb: number }
+  | { type: 'progress'; reqId: string; progress: number }
+  | { type: 'chunk'; reqId: string; text: string; tokens: number }
+  | { type: 'done'; reqId: string; result: unknown }
+  | { type: 'error'; reqId: string; error: WorkerError }
+  | { type: 'stats'; reqId: string; stats: WorkerStats };
+
+/** Environment variable carrying the worker's JSON configuration. */
+export const WORKER_CONFIG_ENV = 'CORTEX_DEVICE_WORKER';
+
+export interface WorkerConfig {
+  deviceId: string;
+  kind: 'cpu' | 'cuda';
+  threads: number;
+  faults: boolean;
+}
