@@ -1,0 +1,39 @@
+/** A neuron process for e2e specs: generated tiny models in its models_dir, config from overrides. */
+import { join } from 'node:path';
+import { json, model, type Proc, scratch, startCortex, until, writeToml } from './processes';
+
+export interface NeuronHandle extends Proc {
+  dir: string;
+  modelsDir: string;
+  /** Waits until GET /models shows `id` with `status`. */
+  waitStatus(id: string, status: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  health(): Promise<{ devices: Array<Record<string, unknown>>; models: Array<Record<string, unknown>> }>;
+  close(): Promise<void>;
+}
+
+export async function startNeuron(
+  toml: string,
+  opts: { models?: string[]; env?: Record<string, string> } = {},
+): Promise<NeuronHandle> {
+  const s = scratch('neuron');
+  const modelsDir = join(s.dir, 'models');
+  for (const name of opts.models ?? ['tiny.gguf']) model(modelsDir, name, { context: 8192 });
+  const config = writeToml(join(s.dir, 'neuron.toml'), `listen = "127.0.0.1:0"\nname = "test"\nthreads = 1\n${toml}`);
+  const proc = await startCortex(['neuron', '--config', config], opts.env);
+  const handle: NeuronHandle = {
+    ...proc,
+    dir: s.dir,
+    modelsDir,
+    waitStatus: (id, status, timeoutMs = 20_000) =>
+      until(async () => {
+        const { body } = await json<{ data: Array<Record<string, unknown>> }>(`${proc.url}/models`);
+        return body.data.find((m) => m.id === id && m.status === status);
+      }, timeoutMs),
+    health: async () => (await json(`${proc.url}/health`)).body as never,
+    close: async () => {
+      await proc.stop();
+      s.cleanup();
+    },
+  };
+  return handle;
+}
