@@ -25,7 +25,7 @@ describe(NeuronConfig.name, () => {
       threads: defaultThreads(),
       step_timeout_s: 60,
       drain_timeout_s: 10,
-      admission: { max_in_flight: 4, max_queue_depth: 16, max_wait_s: 30 },
+      admission: { max_in_flight: 1, max_queue_depth: 16, max_wait_s: 30 },
       preload: [],
     });
     expect(sut.admin_token).toBeUndefined();

@@ -19,8 +19,12 @@ import {
 export type DeviceSelector = 'auto' | Array<'cpu' | number>;
 
 export class AdmissionSection {
-  /** Concurrent generations per model (sequences in its context). */
-  @IntAtLeast(1) max_in_flight = 4;
+  /**
+   * Concurrent generations per model (sequences in its context). 1 by measurement: with
+   * node-llama-cpp 3.21.1 on CPU, 2 and 4 concurrent streams give 0.92× and 0.77× the aggregate
+   * tok/s of one (docs/benchmarks.md), so by default requests queue instead of sharing a batch.
+   */
+  @IntAtLeast(1) max_in_flight = 1;
   /** Requests allowed to wait for a seat; more get 429. */
   @IntAtLeast(0) max_queue_depth = 16;
   /** Longest wait for a seat before 503. */

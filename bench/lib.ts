@@ -1,0 +1,116 @@
+/**
+ * Shared pieces of the benchmarks: starting the built CLI as a process, streaming a chat request
+ * and timing its tokens, statistics, and writing a section of docs/benchmarks.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+const CLI = join(__dirname, '..', 'apps', 'cli', 'src', 'main.js');
+
+export function startCli(args: string[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        resolve({
+          url: m[1]!,
+          child,
+          stop: () =>
+            new Promise<void>((r) => {
+              child.on('exit', () => r());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`cortex ${args[0]} exited ${code}:\n${out}`)));
+  });
+}
+
+export interface StreamTiming {
+  /** ms from sending the request to the first content token. */
+  ttftMs: number;
+  tokens: number;
+  firstAt: number;
+  lastAt: number;
+  /** decode tok/s: tokens after the first over the time after the first. */
+  decodeTokS: number;
+}
+
+/** Streams one chat completion and times every content chunk as it arrives. */
+export async function timedStream(url: string, body: Record<string, unknown>): Promise<StreamTiming> {
+  const sent = performance.now();
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let firstAt = 0;
+  let lastAt = 0;
+  let usageTokens = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      if (!frame.startsWith('data: {')) continue;
+      const chunk = JSON.parse(frame.slice(6)) as {
+        choices: Array<{ delta?: { content?: string } }>;
+        usage?: { completion_tokens: number };
+      };
+      if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
+      if (chunk.choices[0]?.delta?.content) {
+        const now = performance.now();
+        if (!firstAt) firstAt = now;
+        lastAt = now;
+      }
+    }
+  }
+  return {
+    ttftMs: firstAt - sent,
+    tokens: usageTokens,
+    firstAt,
+    lastAt,
+    decodeTokS: (usageTokens - 1) / ((lastAt - firstAt) / 1000),
+  };
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Replaces (or appends) the section between `<!-- bench:NAME -->` markers in docs/benchmarks.md. */
+export function writeSection(name: string, markdown: string): void {
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const begin = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${begin}[\\s\\S]*?${end}`);
+  writeFileSync(file, re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`);
+}
+
+export function machine(): string {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown CPU';
+  return `${cpu.trim()}, ${require('node:os').availableParallelism()} vCPU, Node ${process.version}`;
+}
