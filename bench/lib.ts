@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -112,5 +113,5 @@ export function writeSection(name: string, markdown: string): void {
 
 export function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown CPU';
-  return `${cpu.trim()}, ${require('node:os').availableParallelism()} vCPU, Node ${process.version}`;
+  return `${cpu.trim()}, ${availableParallelism()} vCPU, Node ${process.version}`;
 }
