@@ -1,11 +1,31 @@
 /**
  * Root of the CLI process. It holds only commands and thin clients: no gateway or neuron module
- * tree (and so no scheduler), so every command exits when it is done.
+ * tree (and so no scheduler), so every command exits when it is done; serve, neuron and up load the
+ * built apps at run time.
  */
 import { Module } from '@nestjs/common';
+import { GatewayClient } from './gateway-client';
+import { LoadCommand, PinCommand, UnloadCommand, UnpinCommand } from './commands/lifecycle.commands';
 import { MakeModelCommand } from './commands/make-model.command';
+import { ModelsCommand } from './commands/models.command';
 import { NeuronCommand } from './commands/neuron.command';
+import { ServeCommand } from './commands/serve.command';
+import { StatusCommand } from './commands/status.command';
 import { UpCommand } from './commands/up.command';
 
-@Module({ providers: [MakeModelCommand, NeuronCommand, UpCommand] })
+@Module({
+  providers: [
+    GatewayClient,
+    MakeModelCommand,
+    NeuronCommand,
+    ServeCommand,
+    UpCommand,
+    StatusCommand,
+    ModelsCommand,
+    LoadCommand,
+    UnloadCommand,
+    PinCommand,
+    UnpinCommand,
+  ],
+})
 export class CliModule {}

@@ -6,9 +6,27 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NeuronConfig, loadNeuronConfig, parseHostPort, type AppEntry } from '@app/core';
-import { fastifyErrorHandler } from './http/fastify-error-handler';
+import { NeuronConfig, QuietLogger, loadNeuronConfig, parseHostPort, type AppEntry } from '@app/core';
+import { GlobalErrorFilter } from './http/global-error.filter';
 import { NeuronModule } from './neuron.module';
+
+/**
+ * With CORTEX_EXIT_WITH_PARENT=1 (set by `cortex up`), shut down when the parent process is gone, so
+ * a killed `cortex up` leaves no orphan neuron or worker behind.
+ */
+function exitWithParent(close: () => Promise<void>): void {
+  if (process.env.CORTEX_EXIT_WITH_PARENT !== '1') return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      clearInterval(timer);
+      void close().finally(() => process.exit(0));
+    }
+  }, 1000);
+  timer.unref();
+}
 
 export const runNeuron: AppEntry['run'] = async (opts) => {
   const config = opts.config
@@ -19,16 +37,14 @@ export const runNeuron: AppEntry['run'] = async (opts) => {
   const app = await NestFactory.create<NestFastifyApplication>(
     NeuronModule.forRoot({ config, workerEntry: join(__dirname, 'worker', 'device-worker.entry.js'), faults }),
     new FastifyAdapter({ bodyLimit: 32 * 1024 * 1024 }),
-    { forceCloseConnections: true, bufferLogs: false, logger: opts.logger ?? ['log', 'warn', 'error'] },
+    { forceCloseConnections: true, bufferLogs: false, logger: opts.logger ?? new QuietLogger() },
   );
-  app.enableShutdownHooks();
-  await app.init();
-  // Body parsing fails before Nest routing; answer in the OpenAI envelope too (set after init,
-  // which installs Nest's own handler).
-  app.getHttpAdapter().getInstance().setErrorHandler(fastifyErrorHandler);
+  if (opts.shutdownHooks !== false) app.enableShutdownHooks();
+  app.useGlobalFilters(new GlobalErrorFilter());
   const { host, port } = parseHostPort(config.listen);
   await app.listen({ host, port });
   const url = await app.getUrl();
+  exitWithParent(() => app.close());
   process.stdout.write(`neuron ${config.name} listening on ${url}${faults ? ' (fault injection ON)' : ''}\n`);
   return { url, close: () => app.close() };
 };

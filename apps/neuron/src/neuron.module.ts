@@ -6,6 +6,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { NeuronConfig } from '@app/core';
+import { DevicesController } from './device-worker/devices.controller';
 import { DeviceWorkerModule } from './device-worker/device-worker.module';
 import { DeviceStatsService } from './health/device-stats.service';
 import { HealthController } from './health/health.controller';
@@ -47,7 +48,7 @@ export class NeuronModule {
         TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
         DeviceWorkerModule,
       ],
-      controllers: [ModelsController, InferenceController, HealthController],
+      controllers: [ModelsController, InferenceController, HealthController, DevicesController],
       providers: [ModelRegistryService, InferenceService, DrainService, DeviceStatsService, AdminGuard],
     };
   }

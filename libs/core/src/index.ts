@@ -14,3 +14,4 @@ export {
 } from './config/expect';
 export const CORTEX_VERSION = '0.1.0';
 export * from './app-entry';
+export * from './quiet-logger';

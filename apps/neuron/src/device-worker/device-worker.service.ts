@@ -45,7 +45,7 @@ export class DeviceWorkerService implements OnApplicationBootstrap, OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const devices = await this.discovery.discover(Math.round(totalmem() / 1024 / 1024));
+    const devices = await this.discovery.discover(this.cfg.cpu_memory_mb ?? Math.round(totalmem() / 1024 / 1024));
     const hooks: SupervisorHooks = {
       poisoned: (device, reason, detail) => {
         this.restarts.inc({ device, reason });

@@ -46,7 +46,11 @@ export class HealthController {
   async status() {
     const devices = await Promise.all(
       this.devices.list().map(async (s) => {
-        const st = await this.stats.of(s);
+        const resident = this.registry
+          .list()
+          .filter((r) => r.deviceId === s.device.id)
+          .reduce((sum, r) => sum + (r.vramMb ?? r.estimatedVramMb ?? 0), 0);
+        const st = await this.stats.of(s, resident);
         return {
           id: s.device.id,
           kind: s.device.kind,

@@ -18,6 +18,8 @@ export interface ModelRecord {
   lastUsedAt: number | null;
   loadedAt: number | null;
   capabilities: string[];
+  /** Pinned models are never evicted by a gateway (set through POST /models/pin). */
+  pinned: boolean;
   error: string | null;
 }
 
@@ -40,6 +42,7 @@ export function describeModel(r: ModelRecord) {
     last_used_at: iso(r.lastUsedAt),
     loaded_at: iso(r.loadedAt),
     capabilities: r.capabilities,
+    pinned: r.pinned,
     error: r.error,
   };
 }

@@ -122,6 +122,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       lastUsedAt: null,
       loadedAt: null,
       capabilities: [],
+      pinned: false,
       error: null,
     };
     this.records.set(req.id, record);
@@ -159,6 +160,14 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       .finally(() => this.loads.delete(req.id));
     this.loads.set(req.id, job);
     return job;
+  }
+
+  pin(id: string, pinned: boolean): ModelRecord {
+    const r = this.records.get(id);
+    if (!r) throw modelNotFound(id);
+    r.pinned = pinned;
+    this.log.log(`${pinned ? 'pinned' : 'unpinned'} ${id}`);
+    return r;
   }
 
   private pickDevice(wanted?: string): DeviceSupervisor {

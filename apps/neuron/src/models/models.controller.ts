@@ -1,11 +1,11 @@
-/** The model lifecycle API: GET /models, POST /models/load, POST /models/unload. */
+/** The model lifecycle API: GET /models, POST /models/load, /models/unload and /models/pin. */
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../http/admin.guard';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { InferenceService } from '../inference/inference.service';
-import { LoadModelDto, UnloadModelDto } from '../inference/dto/other.dto';
+import { LoadModelDto, PinModelDto, UnloadModelDto } from '../inference/dto/other.dto';
 import { describeModel } from './model-record';
 import { ModelRegistryService } from './model-registry.service';
 
@@ -33,6 +33,13 @@ export class ModelsController {
       return;
     }
     await reply.status(200).send(describeModel(await job));
+  }
+
+  @Post('pin')
+  @HttpCode(200)
+  @UseGuards(AdminGuard)
+  pin(@Body() dto: PinModelDto) {
+    return describeModel(this.registry.pin(dto.id, dto.pinned ?? true));
   }
 
   @Post('unload')

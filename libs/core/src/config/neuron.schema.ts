@@ -49,6 +49,11 @@ export class NeuronConfig {
   /** Where model files live and downloads land, relative to neuron.toml. */
   @IsNonEmptyString() models_dir = 'models';
   @IsDeviceList() devices: DeviceSelector = 'auto';
+  /**
+   * Memory budget reported for CPU devices, in MB (the gateway places models against it); the
+   * machine's RAM when unset. GPUs report their real VRAM.
+   */
+  @IsOptional() @IntAtLeast(1) cpu_memory_mb?: number;
   /** llama.cpp threads per device worker. */
   @IntAtLeast(1) threads = defaultThreads();
   /** When set, /models/load and /models/unload need `Authorization: Bearer <admin_token>`. */

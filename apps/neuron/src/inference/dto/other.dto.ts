@@ -38,3 +38,8 @@ export class UnloadModelDto {
   @IsOptional() @IsBool() force?: boolean;
   @IsOptional() @IsBool() drain?: boolean;
 }
+
+export class PinModelDto {
+  @IsNonEmptyString() id!: string;
+  @IsOptional() @IsBool() pinned?: boolean;
+}

@@ -1,0 +1,53 @@
+/**
+ * The admin API the CLI uses: GET /admin/fleet, POST /admin/models/{load,unload,pin,unpin}. Always
+ * behind a key once keys are configured.
+ */
+import { Body, Controller, Get, HttpCode, Inject, Post, UseFilters, UseGuards } from '@nestjs/common';
+import type { CortexConfig } from '@app/core';
+import { AdminRoute, ApiKeyGuard } from '../auth/api-key.guard';
+import { fleetSummary } from '../fleet/fleet-view';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { OpenAIErrorFilter } from '../http/error.filters';
+import { FleetStateService } from '../poller/fleet-state.service';
+import { AdminService } from './admin.service';
+
+@Controller('admin')
+@AdminRoute()
+@UseGuards(ApiKeyGuard)
+@UseFilters(OpenAIErrorFilter)
+export class AdminController {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
+    private readonly fleet: FleetStateService,
+    private readonly admin: AdminService,
+  ) {}
+
+  @Get('fleet')
+  fleetView() {
+    return fleetSummary(this.fleet.all(), this.cfg);
+  }
+
+  @Post('models/load')
+  @HttpCode(200)
+  load(@Body() body: unknown) {
+    return this.admin.load(body);
+  }
+
+  @Post('models/unload')
+  @HttpCode(200)
+  unload(@Body() body: unknown) {
+    return this.admin.unload(body);
+  }
+
+  @Post('models/pin')
+  @HttpCode(200)
+  pin(@Body() body: unknown) {
+    return this.admin.pin(body, true);
+  }
+
+  @Post('models/unpin')
+  @HttpCode(200)
+  unpin(@Body() body: unknown) {
+    return this.admin.pin(body, false);
+  }
+}

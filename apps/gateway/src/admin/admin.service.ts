@@ -1,0 +1,85 @@
+/** Admin actions on the fleet: load a model (optionally on one node), unload it, pin or unpin it. */
+import { Inject, Injectable } from '@nestjs/common';
+import { Catalogue } from '../catalogue';
+import { EvictorService } from '../evictor/evictor.service';
+import { GatewayError } from '../gateway-error';
+import { CATALOGUE } from '../gateway.tokens';
+import { FleetStateService } from '../poller/fleet-state.service';
+import type { NeuronModel } from '../poller/fleet.types';
+import { RouterService } from '../router/router.service';
+import { NeuronClient } from '../upstream/neuron-client';
+
+function parse(body: unknown): { model: string; node?: string } {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof b.model !== 'string' || !b.model) {
+    throw new GatewayError('invalid_request', 'model: expected a model name', 'missing_model_field', 'model');
+  }
+  if (b.node !== undefined && typeof b.node !== 'string')
+    throw new GatewayError('invalid_request', 'node: expected a neuron name', null, 'node');
+  return { model: b.model, node: b.node as string | undefined };
+}
+
+@Injectable()
+export class AdminService {
+  constructor(
+    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
+    private readonly fleet: FleetStateService,
+    private readonly router: RouterService,
+    private readonly evictor: EvictorService,
+    private readonly client: NeuronClient,
+  ) {}
+
+  async load(body: unknown) {
+    const { model, node } = parse(body);
+    const id = this.catalogue.resolve(model);
+    const entry = this.catalogue.get(id);
+    if (node && !this.fleet.get(node))
+      throw new GatewayError('not_found', `no neuron named '${node}'`, 'not_found', 'node');
+    if (node && !entry)
+      throw new GatewayError('not_found', `model '${id}' is not in the catalogue`, 'model_not_found', 'model');
+    const route = node && entry ? await this.router.coldLoad(entry, [], node) : await this.router.route(id);
+    return { model: route.modelId, node: route.node.name, cold_start: route.coldStart };
+  }
+
+  private holders(model: string, node?: string): Array<{ nodeName: string; m: NeuronModel }> {
+    const id = this.catalogue.resolve(model);
+    const found = this.fleet
+      .all()
+      .filter((n) => !node || n.name === node)
+      .flatMap((n) => n.models.filter((m) => m.id === id).map((m) => ({ nodeName: n.name, m })));
+    if (!found.length)
+      throw new GatewayError(
+        'not_found',
+        `model '${model}' is not loaded${node ? ` on ${node}` : ''}`,
+        'model_not_found',
+        'model',
+      );
+    return found;
+  }
+
+  async unload(body: unknown) {
+    const { model, node } = parse(body);
+    const done: string[] = [];
+    for (const { nodeName, m } of this.holders(model, node)) {
+      await this.evictor.evict(this.fleet.get(nodeName)!, m, 'admin');
+      done.push(nodeName);
+    }
+    return { model: this.catalogue.resolve(model), unloaded_from: done };
+  }
+
+  async pin(body: unknown, pinned: boolean) {
+    const { model, node } = parse(body);
+    if (pinned) await this.load(body);
+    const done: string[] = [];
+    for (const { nodeName } of this.holders(model, node)) {
+      const n = this.fleet.get(nodeName)!;
+      const updated = await this.client.postJson<NeuronModel>(n, '/models/pin', {
+        id: this.catalogue.resolve(model),
+        pinned,
+      });
+      this.fleet.upsertModel(nodeName, updated);
+      done.push(nodeName);
+    }
+    return { model: this.catalogue.resolve(model), pinned, nodes: done };
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Runs authentication on API and admin routes. Client-supplied x-cortex-account-id/x-cortex-key-id
+ * headers are always stripped, then re-stamped from the key (they are forwarded to neurons).
+ */
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AuthService } from './auth.service';
+
+export const ADMIN_ROUTE = 'cortex:admin';
+export const AdminRoute = () => SetMetadata(ADMIN_ROUTE, true);
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    delete req.headers['x-cortex-account-id'];
+    delete req.headers['x-cortex-key-id'];
+    const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [ctx.getHandler(), ctx.getClass()]) ?? false;
+    const principal = this.auth.authenticate(req.headers, admin);
+    if (principal) {
+      req.headers['x-cortex-account-id'] = principal.accountId;
+      req.headers['x-cortex-key-id'] = principal.keyId;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,32 @@
+/** The models.toml catalogue as the router and evictor read it. */
+import { type ModelEntry, type ModelsConfig, residencyPriority } from '@app/core';
+
+export class Catalogue {
+  private readonly byId: Map<string, ModelEntry>;
+
+  constructor(readonly config: ModelsConfig) {
+    this.byId = new Map(config.models.map((m) => [m.id, m]));
+  }
+
+  /** One level of aliasing: the alias's target, or the name itself. */
+  resolve(name: string): string {
+    return this.config.aliases[name] ?? name;
+  }
+
+  get(id: string): ModelEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  entries(): ModelEntry[] {
+    return this.config.models;
+  }
+
+  aliases(): Array<[string, string]> {
+    return Object.entries(this.config.aliases);
+  }
+
+  priority(id: string): number {
+    const m = this.byId.get(id);
+    return m ? residencyPriority(m) : 100;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The merged views the API shows: /v1/models (catalogue × what neurons hold, plus aliases) and the
+ * fleet summary behind /health and /admin/fleet. Pure functions over the polled state.
+ */
+import type { CortexConfig } from '@app/core';
+import type { Catalogue } from '../catalogue';
+import type { NodeState } from '../poller/fleet.types';
+import { placeModel } from '../router/routing-policy';
+import type { EvictionContext } from '../evictor/eviction-policy';
+
+export function modelList(nodes: NodeState[], catalogue: Catalogue, ctx: EvictionContext, now = Date.now()) {
+  const ids = new Set([...catalogue.entries().map((m) => m.id), ...nodes.flatMap((n) => n.models.map((m) => m.id))]);
+  const entries = [...ids].sort().map((id) => {
+    const entry = catalogue.get(id);
+    const locations = nodes.flatMap((n) =>
+      n.models
+        .filter((m) => m.id === id)
+        .map((m) => ({
+          node: n.name,
+          device: m.device,
+          status: n.healthy ? m.status : 'unreachable',
+          in_flight: m.in_flight,
+          queue_depth: m.queue_depth,
+          pinned: m.pinned ?? false,
+          vram_mb: m.vram_mb,
+          context_size: m.context_size,
+        })),
+    );
+    const feasibleOn = entry
+      ? nodes
+          .filter(
+            (n) =>
+              placeModel(
+                [n],
+                {
+                  id,
+                  needMb: entry.vram_mb ?? 0,
+                  pinnedOn: entry.pinned_on,
+                  minDeviceVramMb: entry.min_device_vram_mb,
+                  priority: 100,
+                },
+                { ...ctx, priorityOf: () => 0 },
+              ).kind !== 'infeasible',
+          )
+          .map((n) => n.name)
+      : [];
+    const contexts = locations.map((l) => l.context_size).filter((c): c is number => typeof c === 'number');
+    const context = contexts.length ? Math.min(...contexts) : (entry?.context_size ?? null);
+    return {
+      id,
+      object: 'model',
+      created: Math.floor(now / 1000),
+      owned_by: 'cortex',
+      loaded: locations.some((l) => l.status === 'loaded'),
+      feasible_on: feasibleOn,
+      locations,
+      ...(context ? { limit: { context }, max_model_len: context } : {}),
+      capabilities: entry?.capabilities ?? ['text'],
+      residency_priority: catalogue.priority(id),
+      in_catalogue: Boolean(entry),
+    };
+  });
+  const aliases = catalogue
+    .aliases()
+    .flatMap(([alias, target]) =>
+      entries.filter((e) => e.id === target).map((e) => ({ ...e, id: alias, alias_of: target })),
+    );
+  return { object: 'list', data: [...entries, ...aliases] };
+}
+
+export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
+  const healthy = nodes.filter((n) => n.healthy).length;
+  const failedDevice = nodes.some((n) => n.devices.some((d) => d.state === 'failed'));
+  const status =
+    nodes.length === 0 || healthy === 0 ? 'degraded' : healthy < nodes.length || failedDevice ? 'impaired' : 'ok';
+  return {
+    status,
+    nodes: { healthy, total: nodes.length },
+    eviction: cfg.eviction.strategy,
+    neurons: nodes.map((n) => ({
+      name: n.name,
+      endpoint: n.endpoint,
+      healthy: n.healthy,
+      failures: n.failures,
+      last_error: n.lastError,
+      last_poll_at: n.lastPollAt ? new Date(n.lastPollAt).toISOString() : null,
+      devices: n.devices,
+      models: n.models,
+    })),
+  };
+}

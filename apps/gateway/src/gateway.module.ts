@@ -1,0 +1,62 @@
+/**
+ * Composition root of the gateway process: config and catalogue, the scheduler, health, metrics
+ * providers, and the Router, Evictor, Poller and Translation modules behind the HTTP API.
+ */
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import type { CortexConfig } from '@app/core';
+import { AdminController } from './admin/admin.controller';
+import { AdminService } from './admin/admin.service';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthService } from './auth/auth.service';
+import type { Catalogue } from './catalogue';
+import { EvictorModule } from './evictor/evictor.module';
+import { CATALOGUE, CLOCK, GATEWAY_CONFIG } from './gateway.tokens';
+import { HealthController } from './health/health.controller';
+import { AnthropicController } from './http/anthropic.controller';
+import { ModelsController } from './http/models.controller';
+import { OpenAIController } from './http/openai.controller';
+import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
+import { PollerModule } from './poller/poller.module';
+import { AnthropicProxyService } from './proxy/anthropic-proxy.service';
+import { ForwardService } from './proxy/forward.service';
+import { OpenAIProxyService } from './proxy/openai-proxy.service';
+import { RouterModule } from './router/router.module';
+import { TranslationModule } from './translation/translation.module';
+import { UpstreamModule } from './upstream/upstream.module';
+
+@Global()
+@Module({})
+class GatewayConfigModule {
+  static register(cfg: CortexConfig, catalogue: Catalogue): DynamicModule {
+    const providers = [
+      { provide: GATEWAY_CONFIG, useValue: cfg },
+      { provide: CATALOGUE, useValue: catalogue },
+      { provide: CLOCK, useValue: { now: () => Date.now() } },
+    ];
+    return { module: GatewayConfigModule, providers, exports: providers };
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(cfg: CortexConfig, catalogue: Catalogue): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        GatewayConfigModule.register(cfg, catalogue),
+        ScheduleModule.forRoot(),
+        TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
+        GatewayMetricsModule,
+        UpstreamModule,
+        PollerModule,
+        EvictorModule,
+        RouterModule,
+        TranslationModule,
+      ],
+      controllers: [HealthController, OpenAIController, AnthropicController, ModelsController, AdminController],
+      providers: [AuthService, ApiKeyGuard, ForwardService, OpenAIProxyService, AnthropicProxyService, AdminService],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Public endpoints: `HEAD /` and `GET /` (Claude Code probes HEAD / first), GET /health (fleet
+ * summary: ok / impaired / degraded, always 200), and terminus probes /livez and /readyz (ready
+ * when at least one neuron is healthy).
+ */
+import { Controller, Get, Head, HttpCode, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { CORTEX_VERSION, type CortexConfig } from '@app/core';
+import { fleetSummary } from '../fleet/fleet-view';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { FleetStateService } from '../poller/fleet-state.service';
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
+    private readonly fleet: FleetStateService,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  @Head()
+  @HttpCode(200)
+  probe(): void {}
+
+  @Get()
+  root() {
+    const s = fleetSummary(this.fleet.all(), this.cfg);
+    return { name: 'cortex', version: CORTEX_VERSION, status: s.status, nodes: s.nodes, apis: ['openai', 'anthropic'] };
+  }
+
+  @Get('health')
+  status() {
+    const { neurons, ...summary } = fleetSummary(this.fleet.all(), this.cfg);
+    return {
+      ...summary,
+      neurons: neurons.map(({ devices: _d, models, ...n }) => ({
+        ...n,
+        models: models.map((m) => ({ id: m.id, status: m.status, in_flight: m.in_flight })),
+      })),
+    };
+  }
+
+  @Get('livez')
+  @HealthCheck()
+  livez() {
+    return this.health.check([() => this.indicators.check('gateway').up()]);
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  readyz() {
+    return this.health.check([
+      () => {
+        const i = this.indicators.check('neurons');
+        const healthy = this.fleet.all().filter((n) => n.healthy).length;
+        return healthy > 0 ? i.up({ healthy }) : i.down({ healthy });
+      },
+    ]);
+  }
+}

@@ -1,0 +1,25 @@
+/** GET /v1/models: the merged catalogue with loaded state, locations, feasibility and aliases. */
+import { Controller, Get, Inject, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Catalogue } from '../catalogue';
+import { EvictorService } from '../evictor/evictor.service';
+import { modelList } from '../fleet/fleet-view';
+import { CATALOGUE } from '../gateway.tokens';
+import { FleetStateService } from '../poller/fleet-state.service';
+import { OpenAIErrorFilter } from './error.filters';
+
+@Controller('v1/models')
+@UseGuards(ApiKeyGuard)
+@UseFilters(OpenAIErrorFilter)
+export class ModelsController {
+  constructor(
+    private readonly fleet: FleetStateService,
+    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
+    private readonly evictor: EvictorService,
+  ) {}
+
+  @Get()
+  list() {
+    return modelList(this.fleet.all(), this.catalogue, this.evictor.context());
+  }
+}

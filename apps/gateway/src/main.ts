@@ -1,0 +1,54 @@
+/**
+ * Starts the gateway: the API app (OpenAI + Anthropic, :31313) and a separate metrics app
+ * (Prometheus, :31314). `cortex serve` calls runGateway; it is also runnable on its own.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppEntry, QuietLogger, loadCortexConfig, loadModelsConfig, parseHostPort } from '@app/core';
+import { Catalogue } from './catalogue';
+import { GatewayModule } from './gateway.module';
+import { GlobalErrorFilter } from './http/global-error.filter';
+import { MetricsAppModule } from './metrics/metrics-app.module';
+
+export const runGateway: AppEntry['run'] = async (opts) => {
+  const cfg = loadCortexConfig(opts.config ?? 'cortex.toml');
+  const catalogue = new Catalogue(loadModelsConfig(cfg.models_config));
+  const listen = parseHostPort(cfg.gateway.listen);
+  const metricsListen = parseHostPort(cfg.gateway.metrics_listen);
+  const logger = opts.logger ?? new QuietLogger();
+
+  const metrics = await NestFactory.create<NestFastifyApplication>(MetricsAppModule, new FastifyAdapter(), { logger });
+  await metrics.listen({ host: metricsListen.host, port: opts.metricsPort ?? metricsListen.port });
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(cfg, catalogue),
+    new FastifyAdapter({ bodyLimit: 32 * 1024 * 1024 }),
+    { forceCloseConnections: true, logger },
+  );
+  app.enableCors({ origin: true });
+  if (opts.shutdownHooks !== false) app.enableShutdownHooks();
+  app.useGlobalFilters(new GlobalErrorFilter());
+  await app.listen({ host: listen.host, port: opts.port ?? listen.port });
+  const url = await app.getUrl();
+  const metricsUrl = await metrics.getUrl();
+  process.stdout.write(
+    `gateway listening on ${url} (metrics ${metricsUrl}/metrics, ${cfg.neurons.length} neuron(s))\n`,
+  );
+  return {
+    url,
+    metricsUrl,
+    close: async () => {
+      await app.close();
+      await metrics.close();
+    },
+  };
+};
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--config');
+  runGateway({ config: i > 0 ? process.argv[i + 1] : undefined }).catch((err: Error) => {
+    process.stderr.write(`gateway: ${err.message}\n`);
+    process.exit(err.name === 'ConfigError' ? 2 : 1);
+  });
+}

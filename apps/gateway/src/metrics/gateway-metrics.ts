@@ -1,0 +1,65 @@
+/**
+ * The gateway's Prometheus metrics (names, labels and buckets as cortex users expect). They live in
+ * prom-client's global registry, which the separate metrics app on metrics_listen serves.
+ */
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+
+export const G = {
+  requests: 'cortex_requests_total',
+  errors: 'cortex_request_errors_total',
+  coldStarts: 'cortex_cold_starts_total',
+  duration: 'cortex_request_duration_seconds',
+  ttft: 'cortex_time_to_first_token_seconds',
+  tokS: 'cortex_tokens_per_second',
+  promptTokens: 'cortex_prompt_tokens_total',
+  completionTokens: 'cortex_completion_tokens_total',
+  evictions: 'cortex_evictions_total',
+  defrags: 'cortex_defrag_recycles_total',
+  inFlight: 'cortex_model_in_flight',
+  vramFree: 'cortex_device_vram_free_mb',
+  neuronUp: 'cortex_neuron_up',
+} as const;
+
+const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
+const SECONDS_SHORT = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+const TOKENS_PER_SECOND = [1, 2.5, 5, 10, 15, 20, 30, 40, 60, 80, 120, 200, 400, 800, 1600, 3200];
+const MODEL_NODE = ['model', 'node'];
+
+export const gatewayMetricProviders = [
+  makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
+  makeCounterProvider({ name: G.errors, help: 'Requests that failed', labelNames: [...MODEL_NODE, 'reason'] }),
+  makeCounterProvider({ name: G.coldStarts, help: 'Requests that had to load their model', labelNames: MODEL_NODE }),
+  makeHistogramProvider({
+    name: G.duration,
+    help: 'Full request duration (to the last byte)',
+    labelNames: MODEL_NODE,
+    buckets: SECONDS_LONG,
+  }),
+  makeHistogramProvider({
+    name: G.ttft,
+    help: 'Time to the first content token',
+    labelNames: MODEL_NODE,
+    buckets: SECONDS_SHORT,
+  }),
+  makeHistogramProvider({
+    name: G.tokS,
+    help: 'Decode tokens per second of a response',
+    labelNames: MODEL_NODE,
+    buckets: TOKENS_PER_SECOND,
+  }),
+  makeCounterProvider({ name: G.promptTokens, help: 'Prompt tokens', labelNames: MODEL_NODE }),
+  makeCounterProvider({ name: G.completionTokens, help: 'Completion tokens', labelNames: MODEL_NODE }),
+  makeCounterProvider({
+    name: G.evictions,
+    help: 'Models unloaded by the gateway',
+    labelNames: ['node', 'model', 'reason'],
+  }),
+  makeCounterProvider({
+    name: G.defrags,
+    help: 'Device workers recycled after many load/unload cycles',
+    labelNames: ['node', 'device'],
+  }),
+  makeGaugeProvider({ name: G.inFlight, help: 'Requests in flight per model (polled)', labelNames: ['node', 'model'] }),
+  makeGaugeProvider({ name: G.vramFree, help: 'Free device memory (polled)', labelNames: ['node', 'device'] }),
+  makeGaugeProvider({ name: G.neuronUp, help: '1 when the neuron is healthy', labelNames: ['node'] }),
+];

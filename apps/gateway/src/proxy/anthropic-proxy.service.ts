@@ -1,0 +1,130 @@
+/**
+ * Anthropic Messages through the fleet: the request is translated to OpenAI chat, routed and sent
+ * to a neuron, and the answer translated back — JSON, or SSE events with pings. A failure after
+ * the stream started ends it with an `error` event.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
+import { toGatewayError } from '../http/error.filters';
+import { RouterService } from '../router/router.service';
+import { TranslationService } from '../translation/translation.service';
+import { NeuronClient } from '../upstream/neuron-client';
+import { type Dispatch, ForwardService } from './forward.service';
+import { clientGone } from './openai-proxy.service';
+import { SseResponse } from './sse-response';
+import { StreamObserver } from './stream-observer';
+
+@Injectable()
+export class AnthropicProxyService {
+  private readonly log = new Logger('Anthropic');
+
+  constructor(
+    private readonly forward: ForwardService,
+    private readonly translation: TranslationService,
+    private readonly router: RouterService,
+    private readonly client: NeuronClient,
+  ) {}
+
+  async messages(raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const openai = this.translation.request(raw);
+    const requested = openai.model;
+    const signal = clientGone(reply);
+    const translator = this.translation.stream({ model: requested });
+    let sse: SseResponse | undefined;
+    const startSse = () => (sse ??= new SseResponse(reply, () => frames(translator.ping()), 1000));
+    let d: Dispatch;
+    try {
+      d = await this.forward.dispatch(
+        'anthropic',
+        '/v1/chat/completions',
+        requested,
+        openai as never,
+        req.headers,
+        signal,
+        openai.stream ? startSse : undefined,
+      );
+    } catch (err) {
+      if (!sse) throw err;
+      const e = toGatewayError(err);
+      return sse.end(frames(translator.fail(e.kind, e.message)));
+    }
+    const obs = new StreamObserver();
+    if (!openai.stream || d.upstream.status >= 400) {
+      const text = await d.upstream.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      obs.observeJson(parsed);
+      this.forward.finish(d, obs);
+      if (d.upstream.status >= 400) {
+        const mapped = this.translation.error(d.upstream.status, parsed);
+        if (sse) return sse.end(anthropicFrame(mapped.body));
+        const retry = d.upstream.headers['retry-after'];
+        if (retry) void reply.header('retry-after', retry);
+        await reply.status(mapped.status).send(mapped.body);
+        return;
+      }
+      await reply.status(200).send(this.translation.response(parsed as never, requested));
+      return;
+    }
+    const out = startSse();
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    let failure: string | undefined;
+    try {
+      for await (const chunk of d.upstream.body) {
+        obs.feed(chunk as Buffer);
+        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
+          await out.write(frames(item.kind === 'done' ? translator.end() : this.onData(translator, item.data)));
+        }
+      }
+      await out.write(frames(translator.end()));
+    } catch (err) {
+      failure = signal.aborted ? 'client_disconnect' : 'upstream_stream';
+      if (!signal.aborted) {
+        this.log.warn(`stream from ${d.route.node.name} broke mid-response: ${(err as Error).message}`);
+        await out.write(
+          frames(
+            translator.fail('upstream', `the neuron ${d.route.node.name} failed mid-stream: ${(err as Error).message}`),
+          ),
+        );
+      }
+    }
+    this.forward.finish(d, obs, failure);
+    out.end();
+  }
+
+  private onData(translator: ReturnType<TranslationService['stream']>, data: string): AnthropicStreamEvent[] {
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      return [];
+    }
+    const err = obj.error as { message?: string; code?: string; type?: string } | undefined;
+    if (err) {
+      const status = err.code === 'device_fault' || err.type === 'api_error' ? 503 : 500;
+      return translator.failFromUpstream(status, err.message ?? 'upstream error');
+    }
+    return translator.push(obj as never);
+  }
+
+  async countTokens(raw: unknown): Promise<{ input_tokens: number }> {
+    const openai = this.translation.countTokens(raw);
+    const route = await this.router.route(openai.model);
+    const out = await this.client.postJson<{ count: number }>(route.node, '/v1/tokenize', {
+      model: route.modelId,
+      messages: openai.messages,
+      ...(openai.tools ? { tools: openai.tools } : {}),
+    });
+    return { input_tokens: out.count };
+  }
+}
+
+function frames(events: AnthropicStreamEvent[]): string {
+  return events.map(anthropicFrame).join('');
+}

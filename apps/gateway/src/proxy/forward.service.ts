@@ -1,0 +1,113 @@
+/**
+ * Routes a request and sends it to the chosen neuron. A connection failure before any byte retries
+ * once on another replica (the failed node is counted as a failed poll). Also records the request
+ * metrics once the response has been passed through.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import type { CortexConfig } from '@app/core';
+import { GatewayError } from '../gateway-error';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { G } from '../metrics/gateway-metrics';
+import { FleetStateService } from '../poller/fleet-state.service';
+import { type Route, RouterService } from '../router/router.service';
+import { NeuronClient, UpstreamError, type UpstreamResponse } from '../upstream/neuron-client';
+import type { StreamObserver } from './stream-observer';
+
+export interface Dispatch {
+  route: Route;
+  upstream: UpstreamResponse;
+  /** performance.now() when the request left for the neuron. */
+  sentAt: number;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function principalHeaders(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['x-cortex-account-id', 'x-cortex-key-id']) if (typeof h[k] === 'string') out[k] = h[k];
+  return out;
+}
+
+@Injectable()
+export class ForwardService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
+    private readonly router: RouterService,
+    private readonly fleet: FleetStateService,
+    private readonly client: NeuronClient,
+    @InjectMetric(G.requests) private readonly requests: Counter<string>,
+    @InjectMetric(G.errors) private readonly errors: Counter<string>,
+    @InjectMetric(G.duration) private readonly duration: Histogram<string>,
+    @InjectMetric(G.ttft) private readonly ttft: Histogram<string>,
+    @InjectMetric(G.tokS) private readonly tokS: Histogram<string>,
+    @InjectMetric(G.promptTokens) private readonly promptTokens: Counter<string>,
+    @InjectMetric(G.completionTokens) private readonly completionTokens: Counter<string>,
+  ) {}
+
+  async dispatch(
+    api: string,
+    path: string,
+    requested: string,
+    body: Record<string, unknown>,
+    headers: Headers,
+    signal: AbortSignal,
+    onWait?: () => void,
+  ): Promise<Dispatch> {
+    const extra = principalHeaders(headers);
+    let route = await this.router.route(requested, { onWait, signal });
+    const send = async (r: Route) => {
+      const sentAt = performance.now();
+      const upstream = await this.client.forward(r.node, path, { ...body, model: r.modelId }, extra, signal);
+      this.requests.inc({ model: r.modelId, node: r.node.name, api });
+      return { route: r, upstream, sentAt };
+    };
+    try {
+      return await send(route);
+    } catch (err) {
+      if (!(err instanceof UpstreamError && err.connection) || signal.aborted) throw err;
+      this.fleet.connectionFailed(route.node.name, this.cfg.poller.unhealthy_after, err.message);
+      this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
+      route = await this.router.route(requested, { exclude: [route.node.name], onWait, signal });
+      try {
+        return await send(route);
+      } catch (again) {
+        if (again instanceof UpstreamError && again.connection) {
+          this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
+          throw new GatewayError(
+            'upstream',
+            `could not reach a neuron for '${route.modelId}': ${again.message}`,
+            'upstream_connection_error',
+            null,
+            2,
+            502,
+          );
+        }
+        throw again;
+      }
+    }
+  }
+
+  /** Records duration, TTFT, token counts and decode speed of a passed-through response. */
+  finish(d: Dispatch, obs: StreamObserver, failure?: string): void {
+    const labels = { model: d.route.modelId, node: d.route.node.name };
+    this.duration.observe(labels, (performance.now() - d.sentAt) / 1000);
+    if (failure || obs.sawError || d.upstream.status >= 400) {
+      this.errors.inc({ ...labels, reason: failure ?? (obs.sawError ? 'stream_error' : `http_${d.upstream.status}`) });
+    }
+    if (obs.firstTokenAt !== null) this.ttft.observe(labels, (obs.firstTokenAt - d.sentAt) / 1000);
+    if (obs.usage) {
+      this.promptTokens.inc(labels, obs.usage.prompt_tokens ?? 0);
+      this.completionTokens.inc(labels, obs.usage.completion_tokens ?? 0);
+      const window =
+        obs.firstTokenAt !== null && obs.lastTokenAt !== null ? (obs.lastTokenAt - obs.firstTokenAt) / 1000 : 0;
+      if (obs.usage.completion_tokens > 1 && window >= 0.01)
+        this.tokS.observe(labels, (obs.usage.completion_tokens - 1) / window);
+    }
+  }
+
+  error(model: string, reason: string): void {
+    this.errors.inc({ model, node: 'none', reason });
+  }
+}

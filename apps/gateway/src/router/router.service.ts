@@ -1,0 +1,198 @@
+/**
+ * Resolves a model name to a neuron that can serve it now: alias, then the least-busy loaded
+ * replica; a recovering model is a 503 (never a second copy elsewhere); a model loading somewhere is
+ * waited for; a catalogue model is cold-loaded — single-flight in this gateway, so 20 concurrent
+ * requests cause exactly one load — after evicting whatever placement says must go.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import type { ModelEntry } from '@app/core';
+import { Catalogue } from '../catalogue';
+import { EvictorService } from '../evictor/evictor.service';
+import { GatewayError } from '../gateway-error';
+import { CATALOGUE } from '../gateway.tokens';
+import { G } from '../metrics/gateway-metrics';
+import { FleetStateService } from '../poller/fleet-state.service';
+import type { NeuronModel, NodeState } from '../poller/fleet.types';
+import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
+import { findReplica, placeModel } from './routing-policy';
+
+export interface Route {
+  node: NodeState;
+  modelId: string;
+  coldStart: boolean;
+}
+
+export interface RouteOptions {
+  /** Nodes to skip (a retry after a connection failure). */
+  exclude?: string[];
+  /** Called once if the request must wait for a load (streams start their keep-alive pings). */
+  onWait?: () => void;
+  signal?: AbortSignal;
+}
+
+const LOAD_TIMEOUT_MS = 30 * 60 * 1000;
+
+@Injectable()
+export class RouterService {
+  private readonly log = new Logger('Router');
+  private readonly coldLoads = new Map<string, Promise<Route>>();
+
+  constructor(
+    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
+    private readonly fleet: FleetStateService,
+    private readonly client: NeuronClient,
+    private readonly evictor: EvictorService,
+    @InjectMetric(G.coldStarts) private readonly coldStarts: Counter<string>,
+  ) {}
+
+  resolveName(requested: string): string {
+    return this.catalogue.resolve(requested);
+  }
+
+  async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
+    const id = this.catalogue.resolve(requested);
+    const r = findReplica(this.fleet.all(), id, opts.exclude);
+    switch (r.kind) {
+      case 'loaded':
+        return { node: r.node, modelId: id, coldStart: false };
+      case 'no_healthy_nodes':
+        throw new GatewayError('overloaded', 'no healthy neurons available', 'service_unavailable', null, 5, 503);
+      case 'recovering':
+        throw new GatewayError(
+          'overloaded',
+          `model '${id}' is recovering on ${r.node.name} (its device restarted); retry shortly`,
+          'model_recovering',
+          'model',
+          2,
+          503,
+        );
+      case 'loading':
+        opts.onWait?.();
+        return this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal);
+      case 'absent': {
+        const entry = this.catalogue.get(id);
+        if (!entry) {
+          throw new GatewayError(
+            'not_found',
+            `model '${requested}' not found on any neuron and not in the catalogue`,
+            'model_not_found',
+            'model',
+          );
+        }
+        opts.onWait?.();
+        return this.coldLoad(entry, opts.exclude ?? []);
+      }
+    }
+  }
+
+  /** Loads `entry` somewhere (or joins the load already running in this gateway). */
+  coldLoad(entry: ModelEntry, exclude: string[] = [], node?: string): Promise<Route> {
+    const running = this.coldLoads.get(entry.id);
+    if (running) return running;
+    const job = this.place(entry, exclude, node).finally(() => this.coldLoads.delete(entry.id));
+    this.coldLoads.set(entry.id, job);
+    return job;
+  }
+
+  private async place(entry: ModelEntry, exclude: string[], only?: string): Promise<Route> {
+    const nodes = this.fleet.all().filter((n) => !exclude.includes(n.name) && (!only || n.name === only));
+    const incoming = {
+      id: entry.id,
+      needMb: entry.vram_mb ?? 0,
+      pinnedOn: entry.pinned_on,
+      minDeviceVramMb: entry.min_device_vram_mb,
+      priority: this.catalogue.priority(entry.id),
+    };
+    const placed = placeModel(nodes, incoming, this.evictor.context());
+    if (placed.kind === 'infeasible') {
+      const unhealthyFits = nodes.some(
+        (n) => !n.healthy && (!entry.pinned_on?.length || entry.pinned_on.includes(n.name)),
+      );
+      if (unhealthyFits) {
+        throw new GatewayError(
+          'overloaded',
+          `model '${entry.id}' is feasible on a neuron that is unhealthy; retry shortly`,
+          'service_unavailable',
+          null,
+          3,
+          503,
+        );
+      }
+      throw new GatewayError(
+        'not_found',
+        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints`,
+        'service_unavailable',
+        'model',
+      );
+    }
+    if (placed.kind === 'no_room') {
+      throw new GatewayError(
+        'overloaded',
+        `no neuron has room for '${entry.id}' (${entry.vram_mb ?? 0} MB), even after evicting idle models; retry later`,
+        'insufficient_capacity',
+        null,
+        5,
+        503,
+      );
+    }
+    const { node, device, victims } = placed.placement;
+    for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`);
+    this.log.log(
+      `cold-loading ${entry.id} on ${node.name}/${device}${victims.length ? ` after evicting ${victims.map((v) => v.id).join(', ')}` : ''}`,
+    );
+    let loaded: NeuronModel;
+    try {
+      loaded = await this.client.postJson<NeuronModel>(
+        node,
+        '/models/load',
+        {
+          id: entry.id,
+          source: entry.source,
+          context_size: entry.context_size,
+          max_in_flight: entry.max_in_flight,
+          device,
+        },
+        AbortSignal.timeout(LOAD_TIMEOUT_MS),
+      );
+    } catch (err) {
+      const why = err instanceof UpstreamError ? err.message : String(err);
+      throw new GatewayError(
+        'upstream',
+        `cold-load of '${entry.id}' on ${node.name} failed: ${why}`,
+        'cold_load_failed',
+        null,
+        undefined,
+        502,
+      );
+    }
+    this.fleet.upsertModel(node.name, loaded);
+    this.coldStarts.inc({ model: entry.id, node: node.name });
+    await this.evictor.countCycle(node, device);
+    return { node, modelId: entry.id, coldStart: true };
+  }
+
+  /** Another gateway (or an admin) is loading it on `node`: wait until it is loaded there. */
+  private async waitForLoad(node: NodeState, id: string, signal?: AbortSignal): Promise<Route> {
+    const end = Date.now() + LOAD_TIMEOUT_MS;
+    while (Date.now() < end && !signal?.aborted) {
+      await new Promise((r) => setTimeout(r, 250));
+      const models = await this.client.models(node, 5000).catch(() => null);
+      const m = models?.data.find((x) => x.id === id);
+      if (m?.status === 'loaded') {
+        this.fleet.upsertModel(node.name, m);
+        return { node, modelId: id, coldStart: true };
+      }
+      if (!m || m.status === 'failed') break;
+    }
+    throw new GatewayError(
+      'overloaded',
+      `model '${id}' did not finish loading on ${node.name}`,
+      'service_unavailable',
+      null,
+      5,
+      503,
+    );
+  }
+}

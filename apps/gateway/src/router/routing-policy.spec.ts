@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { EvictionContext } from '../evictor/eviction-policy';
+import type { NeuronModel, NodeState } from '../poller/fleet.types';
+import { deviceFree, findReplica, placeModel } from './routing-policy';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const model = (id: string, extra: Partial<NeuronModel> = {}): NeuronModel => ({
+  id,
+  device: 'cuda-0',
+  status: 'loaded',
+  vram_mb: 4000,
+  context_size: 4096,
+  in_flight: 0,
+  queue_depth: 0,
+  max_in_flight: 1,
+  last_used_at: new Date(NOW - 60_000).toISOString(),
+  loaded_at: new Date(NOW - 600_000).toISOString(),
+  ...extra,
+});
+const node = (
+  name: string,
+  models: NeuronModel[] = [],
+  extra: Partial<NodeState> = {},
+  totalMb = 24000,
+): NodeState => ({
+  name,
+  endpoint: `http://${name}:13131`,
+  healthy: true,
+  failures: 0,
+  discovered: true,
+  devices: [{ id: 'cuda-0', kind: 'cuda', state: 'ready', vram_total_mb: totalMb, vram_free_mb: null }],
+  models,
+  lastPollAt: NOW,
+  lastError: null,
+  ...extra,
+});
+const ctx: EvictionContext = {
+  strategy: 'lru',
+  now: NOW,
+  minResidencyS: 30,
+  priorityOf: () => 100,
+  sizeOf: (m) => m.vram_mb ?? 0,
+};
+
+describe('findReplica', () => {
+  it.each([
+    [
+      'the least busy loaded replica',
+      [
+        node('b', [model('m', { in_flight: 2 })]),
+        node('a', [model('m', { in_flight: 1, queue_depth: 3 })]),
+        node('c', [model('m', { in_flight: 1 })]),
+      ],
+      'loaded',
+      'c',
+    ],
+    ['ties broken by node name', [node('b', [model('m')]), node('a', [model('m')])], 'loaded', 'a'],
+    ['unhealthy nodes skipped', [node('a', [model('m')], { healthy: false }), node('b', [model('m')])], 'loaded', 'b'],
+    ['recovering when nothing is loaded', [node('a', [model('m', { status: 'recovering' })])], 'recovering', 'a'],
+    ['loading elsewhere', [node('a', [model('m', { status: 'loading' })])], 'loading', 'a'],
+    ['absent', [node('a', [model('x')])], 'absent', undefined],
+    ['no healthy node', [node('a', [], { healthy: false })], 'no_healthy_nodes', undefined],
+  ])('%s', (_name, nodes, kind, nodeName) => {
+    const r = findReplica(nodes as NodeState[], 'm');
+    expect(r.kind).toBe(kind);
+    expect((r as { node?: NodeState }).node?.name).toBe(nodeName);
+  });
+
+  it('can exclude a node (retry after a connection failure)', () => {
+    expect(findReplica([node('a', [model('m')]), node('b', [model('m')])], 'm', ['a'])).toMatchObject({
+      kind: 'loaded',
+      node: { name: 'b' },
+    });
+  });
+});
+
+describe('placeModel', () => {
+  const incoming = { id: 'new', needMb: 8000, priority: 100 };
+
+  it('prefers a node where it fits now, then the most free memory, then the name', () => {
+    const nodes = [
+      node('small', [], {}, 6000),
+      node('b', [model('x', { vram_mb: 10000 })]),
+      node('a', [model('x', { vram_mb: 10000 })]),
+    ];
+    const r = placeModel(nodes, incoming, ctx);
+    expect(r).toMatchObject({ kind: 'placed', placement: { node: { name: 'a' }, freeMb: 14000, victims: [] } });
+  });
+
+  it('evicts when nothing fits free, choosing the node whose victims make room', () => {
+    const nodes = [
+      node('a', [model('busy', { vram_mb: 20000, in_flight: 1 })]),
+      node('b', [model('idle', { vram_mb: 20000 })]),
+    ];
+    const r = placeModel(nodes, incoming, ctx);
+    expect(r.kind).toBe('placed');
+    if (r.kind !== 'placed') return;
+    expect(r.placement.node.name).toBe('b');
+    expect(r.placement.victims.map((v) => v.id)).toEqual(['idle']);
+  });
+
+  it('honours pinned_on and min_device_vram_mb', () => {
+    const nodes = [node('a'), node('b', [], {}, 48000)];
+    expect(placeModel(nodes, { ...incoming, pinnedOn: ['a'] }, ctx)).toMatchObject({
+      placement: { node: { name: 'a' } },
+    });
+    expect(placeModel(nodes, { ...incoming, minDeviceVramMb: 40000 }, ctx)).toMatchObject({
+      placement: { node: { name: 'b' } },
+    });
+    expect(placeModel(nodes, { ...incoming, pinnedOn: ['zzz'] }, ctx)).toEqual({ kind: 'infeasible' });
+  });
+
+  it('says no_room when even evictions cannot make room', () => {
+    expect(placeModel([node('a', [model('p', { vram_mb: 20000, pinned: true })])], incoming, ctx)).toEqual({
+      kind: 'no_room',
+    });
+  });
+
+  it('never trusts reported free memory above total minus resident models', () => {
+    const n = node('a', [model('x', { vram_mb: 10000 })]);
+    n.devices[0]!.vram_free_mb = 23000;
+    expect(deviceFree(n, 'cuda-0', ctx.sizeOf)).toBe(14000);
+    n.devices[0]!.vram_free_mb = 5000;
+    expect(deviceFree(n, 'cuda-0', ctx.sizeOf)).toBe(5000);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Nest facade over the pure @app/translate library, so the Anthropic path depends on an injectable
+ * (and logs what the translator dropped or had to repair).
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  AnthropicStreamTranslator,
+  type OpenAIChatCompletion,
+  type StreamOptions,
+  anthropicToOpenAI,
+  countTokensToOpenAI,
+  openAIErrorToAnthropic,
+  openAIToAnthropic,
+} from '@app/translate';
+
+@Injectable()
+export class TranslationService {
+  private readonly log = new Logger('Translation');
+
+  request(body: unknown) {
+    const out = anthropicToOpenAI(body);
+    if (out.dropped.length) this.log.debug(`dropped Anthropic fields: ${out.dropped.join(', ')}`);
+    return out.request;
+  }
+
+  countTokens(body: unknown) {
+    return countTokensToOpenAI(body);
+  }
+
+  response(completion: OpenAIChatCompletion, requestedModel: string) {
+    const { message, warnings } = openAIToAnthropic(completion, requestedModel);
+    warnings.forEach((w) => this.log.warn(w));
+    return message;
+  }
+
+  stream(opts: StreamOptions): AnthropicStreamTranslator {
+    return new AnthropicStreamTranslator(opts);
+  }
+
+  error(status: number, body: unknown) {
+    return openAIErrorToAnthropic(status, body);
+  }
+}
