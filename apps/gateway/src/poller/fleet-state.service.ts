@@ -43,6 +43,18 @@ export class FleetStateService {
     node.models = [...node.models.filter((m) => m.id !== model.id), model];
   }
 
+  /** A request was just sent to this model: LRU decisions must not wait for the next poll. */
+  touch(nodeName: string, modelId: string): void {
+    const m = this.nodes.get(nodeName)?.models.find((x) => x.id === modelId);
+    if (m) m.last_used_at = new Date().toISOString();
+  }
+
+  /** Replaces a node's model list with a fresh answer from the neuron. */
+  setModels(nodeName: string, models: NeuronModel[]): void {
+    const node = this.nodes.get(nodeName);
+    if (node) node.models = models;
+  }
+
   removeModel(nodeName: string, modelId: string): void {
     const node = this.nodes.get(nodeName);
     if (node) node.models = node.models.filter((m) => m.id !== modelId);

@@ -12,7 +12,7 @@ import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
 import { type Route, RouterService } from '../router/router.service';
-import { NeuronClient, UpstreamError, type UpstreamResponse } from '../upstream/neuron-client';
+import { NeuronClient, UpstreamError, type UpstreamResponse, bufferedResponse } from '../upstream/neuron-client';
 import type { StreamObserver } from './stream-observer';
 
 export interface Dispatch {
@@ -57,10 +57,21 @@ export class ForwardService {
   ): Promise<Dispatch> {
     const extra = principalHeaders(headers);
     let route = await this.router.route(requested, { onWait, signal });
-    const send = async (r: Route) => {
+    const send = async (r: Route): Promise<Dispatch> => {
       const sentAt = performance.now();
-      const upstream = await this.client.forward(r.node, path, { ...body, model: r.modelId }, extra, signal);
+      let upstream = await this.client.forward(r.node, path, { ...body, model: r.modelId }, extra, signal);
+      if (upstream.status === 404) {
+        // The cache said loaded but the neuron says not (another gateway unloaded it): re-route once.
+        const text = await upstream.body.text();
+        if (!text.includes('"model_not_found"') || r.coldStart) {
+          upstream = bufferedResponse(upstream.status, upstream.headers, text);
+        } else {
+          this.fleet.removeModel(r.node.name, r.modelId);
+          return send(await this.router.route(requested, { onWait, signal }));
+        }
+      }
       this.requests.inc({ model: r.modelId, node: r.node.name, api });
+      this.fleet.touch(r.node.name, r.modelId);
       return { route: r, upstream, sentAt };
     };
     try {

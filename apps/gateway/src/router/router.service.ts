@@ -98,6 +98,15 @@ export class RouterService {
 
   private async place(entry: ModelEntry, exclude: string[], only?: string): Promise<Route> {
     const nodes = this.fleet.all().filter((n) => !exclude.includes(n.name) && (!only || n.name === only));
+    // Evictions are decided on the neurons' own state (the source of truth), not a poll-old cache.
+    await Promise.all(
+      nodes
+        .filter((n) => n.healthy)
+        .map(async (n) => {
+          const fresh = await this.client.models(n, 2000).catch(() => null);
+          if (fresh) this.fleet.setModels(n.name, fresh.data);
+        }),
+    );
     const incoming = {
       id: entry.id,
       needMb: entry.vram_mb ?? 0,

@@ -3,7 +3,7 @@
  * streams are handed back as raw bodies so the gateway can pass them through chunk for chunk.
  */
 import { Injectable } from '@nestjs/common';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, request } from 'undici';
 import type { NeuronDevice, NeuronModel, NodeState } from '../poller/fleet.types';
 
 export class UpstreamError extends Error {
@@ -22,10 +22,28 @@ export class UpstreamError extends Error {
   }
 }
 
+export interface UpstreamBody extends AsyncIterable<Buffer> {
+  text(): Promise<string>;
+}
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
+}
+
+/** A response whose body was already read (to inspect an error), readable again. */
+export function bufferedResponse(status: number, headers: UpstreamResponse['headers'], text: string): UpstreamResponse {
+  return {
+    status,
+    headers,
+    body: {
+      text: async () => text,
+      async *[Symbol.asyncIterator]() {
+        yield Buffer.from(text);
+      },
+    },
+  };
 }
 
 // Long generations stream for minutes: no total timeout, only a generous idle (body) timeout;

@@ -1,0 +1,47 @@
+import { execFileSync, execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scratch, startCortex } from './helpers/processes';
+
+// `npm start` is `cortex up`: the README's curl must work against it, and Ctrl-C must leave no
+// process behind.
+
+describe('cortex up (npm start)', () => {
+  const s = scratch('up');
+  afterAll(() => s.cleanup());
+
+  it('starts a neuron, the gateway and the demo model; the README curl works; Ctrl-C stops everything', async () => {
+    const up = await startCortex(
+      ['up', '--data-dir', s.dir, '--port', '0', '--metrics-port', '0', '--neuron-port', '0'],
+      {},
+      60_000,
+    );
+    const until = Date.now() + 20_000;
+    while (!/Ctrl-C stops everything/.test(up.output()) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    const gateway = /cortex is up: (http:\/\/\S+)/.exec(up.output())![1]!;
+    const neuronPid = Number(/\[neuron\] .*?\[Nest\] (\d+)/.exec(up.output())?.[1]);
+
+    const readme = readFileSync(resolve(__dirname, '../README.md'), 'utf8');
+    const curl = readme
+      .match(/curl http:\/\/127\.0\.0\.1:31313\/v1\/chat\/completions[^\n]*\\\n[^\n]*/)![0]!
+      .replace('http://127.0.0.1:31313', gateway)
+      .replace('\\\n', ' ');
+    const answer = JSON.parse(execSync(curl, { encoding: 'utf8', shell: '/bin/sh' })) as {
+      choices: Array<{ message: { content: string } }>;
+      usage: { completion_tokens: number };
+    };
+    expect(answer.usage.completion_tokens).toBe(32);
+    expect(answer.choices[0]!.message.content.length).toBeGreaterThan(0);
+
+    const code = await up.stop('SIGINT');
+    expect(code).toBe(0);
+    expect(neuronPid).toBeGreaterThan(0);
+    expect(() => process.kill(neuronPid, 0)).toThrow();
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(s.dir) && !line.startsWith('ps '));
+    expect(left).toEqual([]);
+  }, 90_000);
+});

@@ -1,0 +1,38 @@
+/** A gateway process for e2e specs, configured against neuron URLs, with its metrics URL. */
+import { join } from 'node:path';
+import { type Proc, scratch, startCortex, until, writeToml } from './processes';
+
+export interface GatewayHandle extends Proc {
+  metricsUrl: string;
+  metrics(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface GatewaySpec {
+  neurons: Array<{ name: string; url: string }>;
+  models: string;
+  extra?: string;
+}
+
+export async function startGateway(spec: GatewaySpec): Promise<GatewayHandle> {
+  const s = scratch('gateway');
+  writeToml(join(s.dir, 'models.toml'), spec.models);
+  const neurons = spec.neurons.map((n) => `[[neurons]]\nname = "${n.name}"\nendpoint = "${n.url}"\n`).join('\n');
+  const cfg = writeToml(
+    join(s.dir, 'cortex.toml'),
+    `models_config = "models.toml"\n[gateway]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:0"\n` +
+      `[poller]\ninterval_ms = 200\ntimeout_ms = 1000\nunhealthy_after = 2\n${spec.extra ?? ''}\n${neurons}`,
+  );
+  const proc = await startCortex(['serve', '--config', cfg]);
+  const metricsUrl = /metrics (http:\/\/\S+?)\/metrics/.exec(proc.output())![1]!;
+  await until(async () => (await fetch(`${proc.url}/readyz`)).status === 200 || spec.neurons.length === 0);
+  return {
+    ...proc,
+    metricsUrl,
+    metrics: async () => (await fetch(`${metricsUrl}/metrics`)).text(),
+    close: async () => {
+      await proc.stop();
+      s.cleanup();
+    },
+  };
+}
