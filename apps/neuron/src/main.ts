@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NeuronConfig, QuietLogger, loadNeuronConfig, parseHostPort, type AppEntry } from '@app/core';
+import { QuietLogger, loadNeuronConfig, parseHostPort, type AppEntry } from '@app/core';
 import { GlobalErrorFilter } from './http/global-error.filter';
 import { NeuronModule } from './neuron.module';
 
@@ -29,9 +29,7 @@ function exitWithParent(close: () => Promise<void>): void {
 }
 
 export const runNeuron: AppEntry['run'] = async (opts) => {
-  const config = opts.config
-    ? loadNeuronConfig(opts.config)
-    : Object.assign(new NeuronConfig(), { models_dir: join(process.cwd(), 'models') });
+  const config = loadNeuronConfig(opts.config);
   if (opts.port) config.listen = `${parseHostPort(config.listen).host}:${opts.port}`;
   const faults = process.env.CORTEX_NEURON_FAULTS === '1';
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { CortexConfig } from './cortex.schema';
-import { loadTomlFile } from './load-toml';
+import { loadTomlFile, parseToml } from './load-toml';
 import { ModelsConfig } from './models.schema';
 import { NeuronConfig } from './neuron.schema';
 
@@ -20,8 +20,11 @@ export function loadModelsConfig(file: string | undefined): ModelsConfig {
   return file ? loadTomlFile(file, ModelsConfig) : new ModelsConfig();
 }
 
-export function loadNeuronConfig(file: string, env: Env = process.env): NeuronConfig {
-  const cfg = loadTomlFile(file, NeuronConfig, { envPrefix: 'NEURON_', env });
-  cfg.models_dir = resolve(dirname(file), cfg.models_dir);
+/** Without a file, the defaults plus NEURON_ environment overrides (how containers configure it). */
+export function loadNeuronConfig(file: string | undefined, env: Env = process.env): NeuronConfig {
+  const cfg = file
+    ? loadTomlFile(file, NeuronConfig, { envPrefix: 'NEURON_', env })
+    : parseToml('', NeuronConfig, 'neuron.toml (defaults)', { envPrefix: 'NEURON_', env });
+  cfg.models_dir = resolve(file ? dirname(file) : process.cwd(), cfg.models_dir);
   return cfg;
 }

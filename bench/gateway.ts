@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:gateway`: the gateway's added latency. 500 sequential non-streaming chat requests
+ * (tiny model, max_tokens 1) straight to the neuron, then the same through the gateway, in one run
+ * on one machine; p50/p99 of each and of the difference.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { makeModel } from '@app/core';
+import { machine, percentile, startCli, writeSection } from './lib';
+
+const N = Number(process.env.CORTEX_BENCH_REQUESTS ?? 500);
+const agent = new Agent({ keepAliveTimeout: 60_000 });
+const body = JSON.stringify({
+  model: 'tiny',
+  max_tokens: 1,
+  temperature: 0,
+  messages: [{ role: 'user', content: 'Hi' }],
+});
+
+async function timeRequests(url: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await request(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      dispatcher: agent,
+    });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cortex-bench-gw-'));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    mkdirSync(join(dir, 'models'));
+    makeModel({ preset: 'tiny', out: join(dir, 'models', 'tiny.gguf') });
+    writeFileSync(
+      join(dir, 'neuron.toml'),
+      `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = 1\n[[preload]]\nid = "tiny"\nsource = "tiny.gguf"\ncontext_size = 1024\n`,
+    );
+    const neuron = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
+    stops.push(neuron.stop);
+    writeFileSync(join(dir, 'models.toml'), '[[models]]\nid = "tiny"\nsource = "tiny.gguf"\n');
+    writeFileSync(
+      join(dir, 'cortex.toml'),
+      `models_config = "models.toml"\n[gateway]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:0"\n[[neurons]]\nname = "n"\nendpoint = "${neuron.url}"\n`,
+    );
+    const gateway = await startCli(['serve', '--config', join(dir, 'cortex.toml')]);
+    stops.push(gateway.stop);
+    await timeRequests(gateway.url, 50); // warm-up: loads, JIT, connections
+    await timeRequests(neuron.url, 50);
+    const direct = await timeRequests(neuron.url, N);
+    const via = await timeRequests(gateway.url, N);
+    const row = (name: string, xs: number[]) =>
+      `| ${name} | ${percentile(xs, 50).toFixed(2)} | ${percentile(xs, 90).toFixed(2)} | ${percentile(xs, 99).toFixed(2)} |`;
+    const md = [
+      '## Gateway added latency (`npm run bench:gateway`)',
+      '',
+      `${machine()}; ${N} sequential non-streaming chat requests per path, tiny model, max_tokens 1, keep-alive, after 50 warm-ups each, ${new Date().toISOString().slice(0, 10)}.`,
+      '',
+      '| path | p50 ms | p90 ms | p99 ms |',
+      '| --- | --- | --- | --- |',
+      row('client → neuron', direct),
+      row('client → gateway → neuron', via),
+      `| **added by the gateway** | **${(percentile(via, 50) - percentile(direct, 50)).toFixed(2)}** | **${(percentile(via, 90) - percentile(direct, 90)).toFixed(2)}** | **${(percentile(via, 99) - percentile(direct, 99)).toFixed(2)}** |`,
+    ].join('\n');
+    console.log(md);
+    writeSection('gateway', md);
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
