@@ -11,6 +11,7 @@ export {
   IsTableList,
   OneOf,
   IsModelSource,
+  customValidator,
 } from './config/expect';
 export const CORTEX_VERSION = '0.1.0';
 export * from './app-entry';

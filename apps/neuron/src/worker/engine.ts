@@ -9,6 +9,7 @@ import type {
   LoadResult,
   LoadSpec,
   ParentToChild,
+  SamplingParams,
   WorkerConfig,
   WorkerError,
   WorkerStats,
@@ -204,23 +205,11 @@ export class WorkerEngine {
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
       const counter = this.tokenCounter(msg.reqId, started);
-      const p = msg.params;
       const res = await chat.generateResponse(history, {
-        maxTokens,
-        temperature: p.temperature,
-        topP: p.topP,
-        topK: p.topK,
-        seed: p.seed,
-        signal,
-        stopOnAbortSignal: true,
-        customStopTriggers: p.stop?.length ? p.stop : undefined,
-        repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
-        onTextChunk: counter.onText,
-        onToken: counter.onToken,
+        ...generationOptions(msg.params, maxTokens, signal, counter),
         ...(grammar ? { grammar } : functions ? { functions } : {}),
       });
-      if (res.metadata.stopReason === 'abort')
-        throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
+      assertNotAborted(res.metadata.stopReason);
       const calls = (res.functionCalls ?? []).map((c, i) => ({
         id: `call_${msg.reqId.replace(/[^a-zA-Z0-9]/g, '')}_${i}`,
         name: c.functionName,
@@ -254,23 +243,11 @@ export class WorkerEngine {
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
       const counter = this.tokenCounter(msg.reqId, started);
-      const p = msg.params;
       const res = await completion.generateCompletionWithMeta(prompt, {
-        maxTokens,
-        temperature: p.temperature,
-        topP: p.topP,
-        topK: p.topK,
-        seed: p.seed,
-        signal,
-        stopOnAbortSignal: true,
-        customStopTriggers: p.stop?.length ? p.stop : undefined,
-        repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
-        onTextChunk: counter.onText,
-        onToken: counter.onToken,
+        ...generationOptions(msg.params, maxTokens, signal, counter),
         ...(grammar ? { grammar } : {}),
       });
-      if (res.metadata.stopReason === 'abort')
-        throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
+      assertNotAborted(res.metadata.stopReason);
       const stop = res.metadata.stopReason;
       return {
         text: res.response,
@@ -358,6 +335,32 @@ function toFunctions(tools: GenerateMsg['tools']): ChatModelFunctions | undefine
   return Object.fromEntries(
     tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]),
   ) as ChatModelFunctions;
+}
+
+/** The sampling and streaming options chat and completion generations share. */
+function generationOptions(
+  p: SamplingParams,
+  maxTokens: number,
+  signal: AbortSignal,
+  counter: { onText(text: string): void; onToken(tokens: readonly unknown[]): void },
+) {
+  return {
+    maxTokens,
+    temperature: p.temperature,
+    topP: p.topP,
+    topK: p.topK,
+    seed: p.seed,
+    signal,
+    stopOnAbortSignal: true,
+    customStopTriggers: p.stop?.length ? p.stop : undefined,
+    repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
+    onTextChunk: counter.onText,
+    onToken: counter.onToken,
+  };
+}
+
+function assertNotAborted(stopReason: string): void {
+  if (stopReason === 'abort') throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
 }
 
 function penalties(presence?: number, frequency?: number) {

@@ -15,7 +15,8 @@ export function expected(what: string, opts: ValidationOptions = {}): Validation
   return { ...opts, message: (args: ValidationArguments) => `expected ${what}, got ${show(args.value)}` };
 }
 
-function custom(name: string, what: string, test: (value: unknown) => boolean) {
+/** A class-validator decorator factory whose failure message is `expected <what>, got <value>`. */
+export function customValidator(name: string, what: string, test: (value: unknown) => boolean) {
   return (opts: ValidationOptions = {}): PropertyDecorator =>
     (target, propertyName) =>
       registerDecorator({
@@ -57,18 +58,18 @@ export function isDeviceList(value: unknown): boolean {
   return cpu + gpus.length === value.length && new Set(gpus).size === gpus.length;
 }
 
-export const IsHostPort = custom('isHostPort', '"host:port"', isHostPort);
-export const IsModelSource = custom(
+export const IsHostPort = customValidator('isHostPort', '"host:port"', isHostPort);
+export const IsModelSource = customValidator(
   'isModelSource',
   'a path inside the models dir, "hf:org/repo/file.gguf" or an https:// URL',
   isModelSource,
 );
-export const IsDeviceList = custom(
+export const IsDeviceList = customValidator(
   'isDeviceList',
   '"auto", or a list of "cpu" and distinct CUDA device indexes such as ["cpu"] or [0, 1]',
   isDeviceList,
 );
-export const IsHttpUrl = custom(
+export const IsHttpUrl = customValidator(
   'isHttpUrl',
   'an http:// or https:// URL',
   (v) => typeof v === 'string' && /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v),
@@ -76,39 +77,39 @@ export const IsHttpUrl = custom(
 
 /** An integer no smaller than `min` (one message instead of IsInt + Min). */
 export const IntAtLeast = (min: number, opts: ValidationOptions = {}): PropertyDecorator =>
-  custom(`intAtLeast${min}`, `an integer >= ${min}`, (v) => Number.isInteger(v) && (v as number) >= min)(opts);
+  customValidator(`intAtLeast${min}`, `an integer >= ${min}`, (v) => Number.isInteger(v) && (v as number) >= min)(opts);
 
-export const IsNonEmptyString = custom(
+export const IsNonEmptyString = customValidator(
   'isNonEmptyString',
   'a non-empty string',
   (v) => typeof v === 'string' && v.trim().length > 0,
 );
 
-export const IsStringList = custom(
+export const IsStringList = customValidator(
   'isStringList',
   'a list of non-empty strings',
   (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0),
 );
 
-export const IsStringMap = custom(
+export const IsStringMap = customValidator(
   'isStringMap',
   'a table of "name" = "value" strings',
   (v) =>
     typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string'),
 );
 
-export const IsTableList = custom('isTableList', 'an array of tables ([[…]])', (v) => Array.isArray(v));
+export const IsTableList = customValidator('isTableList', 'an array of tables ([[…]])', (v) => Array.isArray(v));
 
-export const IsBool = custom('isBool', 'true or false', (v) => typeof v === 'boolean');
+export const IsBool = customValidator('isBool', 'true or false', (v) => typeof v === 'boolean');
 
 export function OneOf(values: readonly string[], opts: ValidationOptions = {}): PropertyDecorator {
   const what = values.map((v) => `"${v}"`).join(' or ');
-  return custom(`oneOf:${values.join('|')}`, what, (v) => typeof v === 'string' && values.includes(v))(opts);
+  return customValidator(`oneOf:${values.join('|')}`, what, (v) => typeof v === 'string' && values.includes(v))(opts);
 }
 
 export function EachOneOf(values: readonly string[], opts: ValidationOptions = {}): PropertyDecorator {
   const what = `a list of ${values.map((v) => `"${v}"`).join(', ')}`;
-  return custom(
+  return customValidator(
     `eachOneOf:${values.join('|')}`,
     what,
     (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && values.includes(s)),

@@ -2,20 +2,7 @@
  * class-validator decorators for the OpenAI request shapes that are unions (content, stop, tools,
  * tool_choice, response_format), with `expected …, got …` messages like the config files'.
  */
-import { registerDecorator, type ValidationOptions } from 'class-validator';
-import { expected } from '@app/core';
-
-function custom(name: string, what: string, test: (value: unknown) => boolean) {
-  return (opts: ValidationOptions = {}): PropertyDecorator =>
-    (target, propertyName) =>
-      registerDecorator({
-        name,
-        target: target.constructor,
-        propertyName: String(propertyName),
-        options: expected(what, opts),
-        validator: { validate: (value: unknown) => test(value) },
-      });
-}
+import { customValidator as custom } from '@app/core';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
