@@ -3,7 +3,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
-import { json, readSse, until } from './helpers/processes';
+import { spawnSync } from 'node:child_process';
+import { CLI, json, readSse, until } from './helpers/processes';
 
 // The unified API through a real gateway and two real neurons, driven by the official SDKs.
 
@@ -227,6 +228,26 @@ describe('gateway API (two neurons, official SDKs)', () => {
     expect(chat).toMatchObject({ loaded: true, feasible_on: ['a', 'b'] });
     expect(chat.locations.length).toBeGreaterThan(0);
     expect(body.data.find((m) => m.id === 'cortex/chat')).toMatchObject({ alias_of: 'chat' });
+  });
+
+  it('drives the admin API from the CLI: status, models, load, pin, unpin, unload', async () => {
+    const cortex = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args, '--endpoint', gw.url], { encoding: 'utf8' });
+    expect(JSON.parse(cortex('load', 'cortex/chat').stdout)).toMatchObject({ model: 'chat' });
+    const status = cortex('status');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^fleet: ok \(2\/2 neurons healthy, eviction lru\)/);
+    expect(status.stdout).toMatch(/chat\s+loaded/);
+    expect(cortex('models').stdout).toMatch(/cortex\/chat\s+→ chat/);
+    expect(JSON.parse(cortex('pin', 'chat').stdout)).toMatchObject({ model: 'chat', pinned: true });
+    expect(cortex('status').stdout).toMatch(/chat\s+loaded .* pinned/);
+    expect(JSON.parse(cortex('unpin', 'chat').stdout)).toMatchObject({ pinned: false });
+    expect(JSON.parse(cortex('load', 'cold', '--node', 'b').stdout)).toMatchObject({ model: 'cold', node: 'b' });
+    const unloaded = JSON.parse(cortex('unload', 'cold').stdout) as { unloaded_from: string[] };
+    expect(unloaded.unloaded_from).toContain('b');
+    const missing = cortex('unload', 'nope');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^cortex: gateway answered 404: model 'nope' is not loaded/);
   });
 
   it('exports the metrics after traffic', async () => {

@@ -134,6 +134,25 @@ describe('gateway fleet behaviour', () => {
     expect(String((err as Error).message)).toMatch(/failed mid-stream|ended before/);
   }, 90_000);
 
+  it('recycles a device worker after defrag_after_cycles load/unload cycles, and models come back', async () => {
+    const n = await neuron();
+    const pid = (await n.health()).devices[0]!.pid;
+    const cfgGw = await gateway(
+      [{ name: 'n', url: n.url }],
+      catalogue({ m1: 100, m2: 100, m3: 100 }),
+      'defrag_after_cycles = 3\n',
+    );
+    for (const m of ['m1', 'm2', 'm3']) expect((await ask(cfgGw, m)).status).toBe(200);
+    const after = await until(async () => {
+      const d = (await n.health()).devices[0]!;
+      return d.pid !== pid && d.state === 'ready' && d;
+    });
+    expect(after.restarts).toBe(0); // a planned recycle is not a crash
+    expect(await cfgGw.metrics()).toMatch(/cortex_defrag_recycles_total\{node="n",device="cpu"\} 1/);
+    expect(await resident(n)).toEqual(['m2', 'm3']);
+    expect((await ask(cfgGw, 'm3')).status).toBe(200);
+  });
+
   it('enforces auth: keys as Bearer or x-api-key, anonymous only when not required, admin always keyed', async () => {
     const n = await neuron();
     const keys = '[auth]\nrequire_auth = true\n[[auth.keys]]\nkey = "sk-good"\naccount_id = "team"\n';

@@ -9,7 +9,7 @@ type Flags = Target & { node?: string };
 abstract class LifecycleCommand extends GatewayCommand {
   protected abstract readonly action: 'load' | 'unload' | 'pin' | 'unpin';
 
-  constructor(private readonly client: GatewayClient) {
+  constructor(protected readonly client: GatewayClient) {
     super();
   }
 
@@ -32,19 +32,35 @@ abstract class LifecycleCommand extends GatewayCommand {
 @Command({ name: 'load', arguments: '<model>', description: 'load a model (placing it where it fits)' })
 export class LoadCommand extends LifecycleCommand {
   protected readonly action = 'load';
+  // Explicit, so Nest reads this class's own constructor metadata.
+  constructor(client: GatewayClient) {
+    super(client);
+  }
 }
 
 @Command({ name: 'unload', arguments: '<model>', description: 'unload a model from every neuron (or --node)' })
 export class UnloadCommand extends LifecycleCommand {
   protected readonly action = 'unload';
+  // Explicit, so Nest reads this class's own constructor metadata.
+  constructor(client: GatewayClient) {
+    super(client);
+  }
 }
 
 @Command({ name: 'pin', arguments: '<model>', description: 'load a model and pin it (never evicted)' })
 export class PinCommand extends LifecycleCommand {
   protected readonly action = 'pin';
+  // Explicit, so Nest reads this class's own constructor metadata.
+  constructor(client: GatewayClient) {
+    super(client);
+  }
 }
 
 @Command({ name: 'unpin', arguments: '<model>', description: 'let a pinned model be evicted again' })
 export class UnpinCommand extends LifecycleCommand {
   protected readonly action = 'unpin';
+  // Explicit, so Nest reads this class's own constructor metadata.
+  constructor(client: GatewayClient) {
+    super(client);
+  }
 }
