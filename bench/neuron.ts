@@ -13,6 +13,7 @@ const PRESET = (process.env.CORTEX_BENCH_PRESET ?? 'small') as PresetName;
 const THREADS = Number(process.env.CORTEX_BENCH_THREADS ?? 1);
 const TOKENS = Number(process.env.CORTEX_BENCH_TOKENS ?? 96);
 const RUNS = Number(process.env.CORTEX_BENCH_RUNS ?? 3);
+const MAX_IN_FLIGHT = Number(process.env.CORTEX_BENCH_MAX_IN_FLIGHT ?? 8);
 const PROMPT = 'Write a short story about a lighthouse keeper who finds a message in a bottle.';
 
 async function raw(file: string): Promise<{ ttftMs: number; decodeTokS: number }[]> {
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 
     writeFileSync(
       join(dir, 'neuron.toml'),
-      `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\n[admission]\nmax_in_flight = 4\n` +
+      `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\n[admission]\nmax_in_flight = ${MAX_IN_FLIGHT}\n` +
         `[[preload]]\nid = "m"\nsource = "${PRESET}.gguf"\ncontext_size = 2048\n`,
     );
     const neuron = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
       const neuronRuns = [];
       for (let i = 0; i < RUNS; i++) neuronRuns.push(await timedStream(neuron.url, body));
       const aggregate: Array<[number, number]> = [];
-      for (const streams of [1, 2, 4]) {
+      for (const streams of [1, 2, 4, 8].filter((s) => s <= MAX_IN_FLIGHT)) {
         const all = await Promise.all(Array.from({ length: streams }, () => timedStream(neuron.url, body)));
         const start = Math.min(...all.map((r) => r.firstAt));
         const end = Math.max(...all.map((r) => r.lastAt));

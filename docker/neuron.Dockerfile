@@ -8,6 +8,8 @@ ARG RUNTIME=nvidia/cuda:13.1.0-runtime-ubuntu24.04
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/ fixes node-llama-cpp's multi-sequence batching (docs/engine-throughput.md); applied by postinstall.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx nest build cli && npm prune --omit=dev --ignore-scripts

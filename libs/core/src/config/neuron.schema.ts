@@ -20,9 +20,10 @@ export type DeviceSelector = 'auto' | Array<'cpu' | number>;
 
 export class AdmissionSection {
   /**
-   * Concurrent generations per model (sequences in its context). 1 by measurement: with
-   * node-llama-cpp 3.21.1 on CPU, 2 and 4 concurrent streams give 0.92× and 0.77× the aggregate
-   * tok/s of one (docs/benchmarks.md), so by default requests queue instead of sharing a batch.
+   * Concurrent generations per model (sequences sharing its context's batches). 1 by measurement
+   * (docs/benchmarks.md, docs/engine-throughput.md): on CPU a second stream costs more than it gives
+   * (0.64× aggregate at 2, as in native llama.cpp), and through the neuron 8 streams only match one;
+   * GPU figures are still to be measured with the batching patch.
    */
   @IntAtLeast(1) max_in_flight = 1;
   /** Requests allowed to wait for a seat; more get 429. */
