@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { SseParser } from '@app/translate';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -54,22 +55,15 @@ export async function timedStream(url: string, body: Record<string, unknown>): P
     body: JSON.stringify({ ...body, stream: true }),
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const reader = res.body!.getReader();
+  const parser = new SseParser();
   const decoder = new TextDecoder();
-  let buffer = '';
   let firstAt = 0;
   let lastAt = 0;
   let usageTokens = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      if (!frame.startsWith('data: {')) continue;
-      const chunk = JSON.parse(frame.slice(6)) as {
+  for await (const bytes of res.body!) {
+    for (const item of parser.push(decoder.decode(bytes as Uint8Array, { stream: true }))) {
+      if (item.kind !== 'data') continue;
+      const chunk = JSON.parse(item.data) as {
         choices: Array<{ delta?: { content?: string } }>;
         usage?: { completion_tokens: number };
       };

@@ -139,6 +139,9 @@ describe('neuron inference', () => {
     );
     const responses = await Promise.all(streams);
     await until(async () => (await neuron.health()).models[0]!.in_flight === 4);
+    // counting tokens needs no sequence, so it works while every seat is generating
+    const counted = await json(`${url}/v1/tokenize`, { model: 'tiny', messages: [{ role: 'user', content: 'x' }] });
+    expect(counted.status).toBe(200);
     const queued = post(`${url}/v1/chat/completions`, chat({ max_tokens: 2 }));
     await until(async () => (await neuron.health()).models[0]!.queue_depth === 1);
     const refused = await json(`${url}/v1/chat/completions`, chat({ max_tokens: 2 }));

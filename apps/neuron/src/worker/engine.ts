@@ -199,9 +199,7 @@ export class WorkerEngine {
     try {
       const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
       const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
-      const promptTokens = chat.chatWrapper
-        .generateContextState({ chatHistory: history, availableFunctions: functions })
-        .contextText.tokenize(entry.model.tokenizer).length;
+      const promptTokens = promptTokenCount(entry, history, functions);
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
       const counter = this.tokenCounter(msg.reqId, started);
@@ -279,26 +277,12 @@ export class WorkerEngine {
     };
   }
 
+  /** Counts without a sequence: rendering the template needs none, and all may be busy generating. */
   tokenize(msg: TokenizeMsg): { count: number } {
     const entry = this.model(msg.modelId);
     if (msg.text !== undefined) return { count: entry.model.tokenize(msg.text).length };
-    const seq = entry.acquire();
-    const chat = new this.nlc.LlamaChat({
-      contextSequence: seq,
-      autoDisposeSequence: false,
-      chatWrapper: entry.chatWrapper,
-    });
-    try {
-      const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
-      const { contextText } = chat.chatWrapper.generateContextState({
-        chatHistory: history,
-        availableFunctions: toFunctions(msg.tools),
-      });
-      return { count: contextText.tokenize(entry.model.tokenizer).length };
-    } finally {
-      chat.dispose({ disposeSequence: false });
-      entry.release(seq);
-    }
+    const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+    return { count: promptTokenCount(entry, history, toFunctions(msg.tools)) };
   }
 
   async embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
@@ -328,6 +312,13 @@ export class WorkerEngine {
     for (const entry of this.models.values()) await entry.dispose();
     this.models.clear();
   }
+}
+
+/** Prompt tokens of a chat history as the model's chat template renders it (tools included). */
+function promptTokenCount(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions): number {
+  return entry.chatWrapper
+    .generateContextState({ chatHistory: history, availableFunctions: functions })
+    .contextText.tokenize(entry.model.tokenizer).length;
 }
 
 function toFunctions(tools: GenerateMsg['tools']): ChatModelFunctions | undefined {
