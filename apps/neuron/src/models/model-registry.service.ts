@@ -4,7 +4,7 @@
  * (recovering while a poisoned device restarts, loaded again once it reloads).
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { NeuronConfig } from '@app/core';
+import { DEFAULT_MAX_IN_FLIGHT, type NeuronConfig } from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { Admission } from '../inference/admission';
@@ -105,7 +105,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     }
     const resolved = resolveSource(req.source, this.cfg.models_dir);
     const sup = this.pickDevice(req.device);
-    const maxInFlight = req.max_in_flight ?? this.cfg.admission.max_in_flight;
+    const maxInFlight = req.max_in_flight ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
     const a = this.cfg.admission;
     const record: ModelRecord = {
       id: req.id,

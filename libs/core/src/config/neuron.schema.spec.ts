@@ -25,10 +25,11 @@ describe(NeuronConfig.name, () => {
       threads: defaultThreads(),
       step_timeout_s: 60,
       drain_timeout_s: 10,
-      admission: { max_in_flight: 1, max_queue_depth: 16, max_wait_s: 30 },
+      admission: { max_queue_depth: 16, max_wait_s: 30 },
       preload: [],
     });
     expect(sut.admin_token).toBeUndefined();
+    expect(sut.admission.max_in_flight).toBeUndefined(); // then DEFAULT_MAX_IN_FLIGHT per device kind
     expect(defaultThreads()).toBeGreaterThanOrEqual(1);
   });
 

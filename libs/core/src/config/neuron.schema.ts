@@ -16,16 +16,20 @@ import {
   duplicates,
 } from './expect';
 
+/** Default admission.max_in_flight per device kind (see AdmissionSection.max_in_flight). */
+export const DEFAULT_MAX_IN_FLIGHT = { cpu: 1, cuda: 8 } as const;
+
 export type DeviceSelector = 'auto' | Array<'cpu' | number>;
 
 export class AdmissionSection {
   /**
-   * Concurrent generations per model (sequences sharing its context's batches). 1 by measurement
-   * (docs/benchmarks.md, docs/engine-throughput.md): on CPU a second stream costs more than it gives
-   * (0.64× aggregate at 2, as in native llama.cpp), and through the neuron 8 streams only match one;
-   * GPU figures are still to be measured with the batching patch.
+   * Concurrent generations per model (sequences sharing its context's batches). Unset: 1 on CPU and
+   * 8 on CUDA devices (DEFAULT_MAX_IN_FLIGHT). On CPU a second stream costs more than it gives
+   * (0.6-0.9× aggregate at 2, as in native llama.cpp); on GPUs native llama.cpp scales 4.9× at 8
+   * sequences and, with patches/node-llama-cpp+3.21.1.patch, node-llama-cpp tracks native batching
+   * (0.94× on CPU). GPU figures for cortex itself are still to be measured (docs/engine-throughput.md).
    */
-  @IntAtLeast(1) max_in_flight = 1;
+  @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   /** Requests allowed to wait for a seat; more get 429. */
   @IntAtLeast(0) max_queue_depth = 16;
   /** Longest wait for a seat before 503. */
