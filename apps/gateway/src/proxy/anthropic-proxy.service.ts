@@ -107,7 +107,11 @@ export class AnthropicProxyService {
     }
     const err = obj.error as { message?: string; code?: string; type?: string } | undefined;
     if (err) {
-      const status = err.code === 'device_fault' || err.type === 'api_error' ? 503 : 500;
+      // A device restarting is an overload the client may retry; anything else is an API error.
+      const retryable = ['device_fault', 'device_recovering', 'model_recovering', 'shutting_down'].includes(
+        err.code ?? '',
+      );
+      const status = retryable ? 503 : 500;
       return translator.failFromUpstream(status, err.message ?? 'upstream error');
     }
     return translator.push(obj as never);
