@@ -78,13 +78,17 @@ export function toWorkerTools(dto: ChatCompletionDto): {
   return { tools, toolChoice: choice };
 }
 
+/** The temperature when a request sets none (as the original cortex did). */
+export const DEFAULT_TEMPERATURE = 0.7;
+
 /** No max_tokens means "until the context is full"; the worker clamps to the context left. */
 export function toSampling(dto: SamplingDto & { max_completion_tokens?: number }): SamplingParams {
   const stop = dto.stop === undefined ? undefined : Array.isArray(dto.stop) ? dto.stop : [dto.stop];
   const rf = dto.response_format;
   return {
     maxTokens: dto.max_completion_tokens ?? dto.max_tokens ?? Number.MAX_SAFE_INTEGER,
-    temperature: dto.temperature,
+    // Unset means sampled, as with OpenAI (node-llama-cpp alone would decode greedily).
+    temperature: dto.temperature ?? DEFAULT_TEMPERATURE,
     topP: dto.top_p,
     topK: dto.top_k,
     seed: dto.seed,
