@@ -153,6 +153,22 @@ describe('gateway fleet behaviour', () => {
     expect((await ask(cfgGw, 'm3')).status).toBe(200);
   });
 
+  it('sends each neuron its token from cortex.toml (the neuron’s admin_token guards loads)', async () => {
+    const n = await neuron('admin_token = "nt-secret"\n');
+    const withToken = await startGateway({
+      neurons: [],
+      models: catalogue(),
+      extra: `[eviction]\nmin_residency_s = 0\n[[neurons]]\nname = "n"\nendpoint = "${n.url}"\ntoken = "nt-secret"\n`,
+    });
+    cleanup.push(() => withToken.close());
+    await until(async () => (await fetch(`${withToken.url}/readyz`)).status === 200);
+    expect((await ask(withToken, 'm1')).status).toBe(200);
+    const without = await gateway([{ name: 'n', url: n.url }], catalogue());
+    const refused = await ask(without, 'm2');
+    expect(refused.status).toBe(502);
+    expect(JSON.stringify(refused.body)).toMatch(/cold-load of 'm2' on n failed: .*HTTP 401/);
+  });
+
   it('enforces auth: keys as Bearer or x-api-key, anonymous only when not required, admin always keyed', async () => {
     const n = await neuron();
     const keys = '[auth]\nrequire_auth = true\n[[auth.keys]]\nkey = "sk-good"\naccount_id = "team"\n';
