@@ -153,6 +153,18 @@ describe('gateway fleet behaviour', () => {
     expect((await ask(cfgGw, 'm3')).status).toBe(200);
   });
 
+  it('unloads a model idle past its ttl_s in the background, and counts it', async () => {
+    const n = await neuron();
+    const gw = await gateway(
+      [{ name: 'n', url: n.url }],
+      '[[models]]\nid = "brief"\nsource = "tiny.gguf"\nvram_mb = 40\nttl_s = 1\n[[models]]\nid = "stays"\nsource = "tiny.gguf"\nvram_mb = 40\n',
+    );
+    expect((await ask(gw, 'brief')).status).toBe(200);
+    expect((await ask(gw, 'stays')).status).toBe(200);
+    await until(async () => (await resident(n)).join() === 'stays', 10_000);
+    expect(await gw.metrics()).toMatch(/cortex_evictions_total\{node="n",model="brief",reason="idle"\} 1/);
+  });
+
   it('sends each neuron its token from cortex.toml (the neuron’s admin_token guards loads)', async () => {
     const n = await neuron('admin_token = "nt-secret"\n');
     const withToken = await startGateway({
