@@ -111,11 +111,3 @@ export function anthropicErrorToOpenAI(status: number, body: unknown): { status:
   const message = typeof err?.message === 'string' ? err.message : `upstream returned HTTP ${status}`;
   return { status: statusOf(kind), body: openAIError(kind, message) };
 }
-
-/** Either envelope for a TranslationError. */
-export function errorBodies(err: TranslationError): { openai: OpenAIErrorBody; anthropic: AnthropicErrorBody } {
-  return {
-    openai: openAIError(err.kind, err.message, err.param, err.code),
-    anthropic: anthropicError(err.kind, err.message),
-  };
-}

@@ -22,7 +22,7 @@ export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof TranslationError) return new GatewayError(err.kind, err.message, err.code, err.param);
   if (err instanceof UpstreamError) {
-    if (err.connection) return new GatewayError('upstream', err.message, 'upstream_connection_error', null, 2, 502);
+    if (err.connection) return new GatewayError('upstream', err.message, 'upstream_connection_error', null, 2);
     const e = (err.body as { error?: { message?: string; code?: string; param?: string } })?.error;
     return new GatewayError(
       kindFromStatus(err.status!),

@@ -92,7 +92,6 @@ export class ForwardService {
             'upstream_connection_error',
             null,
             2,
-            502,
           );
         }
         throw again;

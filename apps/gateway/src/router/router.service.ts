@@ -47,10 +47,6 @@ export class RouterService {
     @InjectMetric(G.coldStarts) private readonly coldStarts: Counter<string>,
   ) {}
 
-  resolveName(requested: string): string {
-    return this.catalogue.resolve(requested);
-  }
-
   async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
     const id = this.catalogue.resolve(requested);
     const r = findReplica(this.fleet.all(), id, opts.exclude);
@@ -58,7 +54,7 @@ export class RouterService {
       case 'loaded':
         return { node: r.node, modelId: id, coldStart: false };
       case 'no_healthy_nodes':
-        throw new GatewayError('overloaded', 'no healthy neurons available', 'service_unavailable', null, 5, 503);
+        throw new GatewayError('overloaded', 'no healthy neurons available', 'service_unavailable', null, 5);
       case 'recovering':
         throw new GatewayError(
           'overloaded',
@@ -66,7 +62,6 @@ export class RouterService {
           'model_recovering',
           'model',
           2,
-          503,
         );
       case 'loading':
         opts.onWait?.();
@@ -126,7 +121,6 @@ export class RouterService {
           'service_unavailable',
           null,
           3,
-          503,
         );
       }
       throw new GatewayError(
@@ -143,7 +137,6 @@ export class RouterService {
         'insufficient_capacity',
         null,
         5,
-        503,
       );
     }
     const { node, device, victims } = placed.placement;
@@ -172,8 +165,6 @@ export class RouterService {
         `cold-load of '${entry.id}' on ${node.name} failed: ${why}`,
         'cold_load_failed',
         null,
-        undefined,
-        502,
       );
     }
     this.fleet.upsertModel(node.name, loaded);
@@ -201,7 +192,6 @@ export class RouterService {
       'service_unavailable',
       null,
       5,
-      503,
     );
   }
 }
