@@ -16,3 +16,4 @@ export {
 export const CORTEX_VERSION = '0.1.0';
 export * from './app-entry';
 export * from './quiet-logger';
+export * from './http';

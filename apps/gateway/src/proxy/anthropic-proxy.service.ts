@@ -5,6 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SseStream } from '@app/core';
 import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
 import { toGatewayError } from '../http/error.filters';
 import { RouterService } from '../router/router.service';
@@ -12,7 +13,6 @@ import { TranslationService } from '../translation/translation.service';
 import { NeuronClient } from '../upstream/neuron-client';
 import { type Dispatch, ForwardService } from './forward.service';
 import { clientGone } from './openai-proxy.service';
-import { SseResponse } from './sse-response';
 import { StreamObserver } from './stream-observer';
 
 @Injectable()
@@ -31,8 +31,8 @@ export class AnthropicProxyService {
     const requested = openai.model;
     const signal = clientGone(reply);
     const translator = this.translation.stream({ model: requested });
-    let sse: SseResponse | undefined;
-    const startSse = () => (sse ??= new SseResponse(reply, () => frames(translator.ping()), 1000));
+    let sse: SseStream | undefined;
+    const startSse = () => (sse ??= new SseStream(reply, () => frames(translator.ping()), 1000));
     let d: Dispatch;
     try {
       d = await this.forward.dispatch(

@@ -5,10 +5,10 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SseStream } from '@app/core';
 import { openAIError } from '@app/translate';
 import { GatewayError } from '../gateway-error';
 import { type Dispatch, ForwardService } from './forward.service';
-import { SseResponse } from './sse-response';
 import { StreamObserver } from './stream-observer';
 
 export function requireModel(body: unknown): { body: Record<string, unknown>; model: string } {
@@ -45,8 +45,8 @@ export class OpenAIProxyService {
   async handle(path: string, raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { body, model } = requireModel(raw);
     const signal = clientGone(reply);
-    let sse: SseResponse | undefined;
-    const startSse = () => (sse ??= new SseResponse(reply, () => ': ping\n\n'));
+    let sse: SseStream | undefined;
+    const startSse = () => (sse ??= new SseStream(reply));
     let d: Dispatch;
     try {
       d = await this.forward.dispatch(

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { GenerationResult } from '@app/core';
+import { type GenerationResult, SseStream } from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { badRequest, toHttpError } from '../http/neuron-http-error';
 import { openAIValidationPipe } from '../http/validation.pipe';
@@ -15,7 +15,6 @@ import { ChatCompletionDto } from './dto/chat-completion.dto';
 import { CompletionDto, EmbeddingsDto, TokenizeDto } from './dto/other.dto';
 import { type GenerateRequest, InferenceService } from './inference.service';
 import * as map from './openai-mapping';
-import { SseWriter } from './sse-writer';
 
 /** Aborts when the client goes away before the response is complete. */
 function disconnectSignal(reply: FastifyReply): AbortSignal {
@@ -107,26 +106,27 @@ export class InferenceController {
     frames: { start?(): unknown; text(t: string): unknown; finish(r: GenerationResult): unknown[] },
   ): Promise<void> {
     const signal = disconnectSignal(reply);
-    let sse: SseWriter | undefined;
+    // Frames are written as the worker sends them (it cannot be paused mid-token), so the write
+    // promises are not awaited; a slow client buffers at most one generation's frames.
+    let sse: SseStream | undefined;
     try {
       const result = await this.inference.generate(
         req,
         signal,
         {
           onAdmitted: () => {
-            reply.hijack();
-            sse = new SseWriter(reply.raw);
-            if (frames.start) sse.data(frames.start());
+            sse = new SseStream(reply);
+            if (frames.start) void sse.data(frames.start());
           },
-          onText: (t) => t && sse?.data(frames.text(t)),
+          onText: (t) => void (t && sse?.data(frames.text(t))),
         },
         fault,
       );
-      frames.finish(result).forEach((f) => sse!.data(f));
-      sse!.done();
+      frames.finish(result).forEach((f) => void sse!.data(f));
+      sse!.end('data: [DONE]\n\n');
     } catch (err) {
       if (!sse) throw err; // not started: the filter answers with a status code
-      sse.error(toHttpError(err).body());
+      sse.end(`data: ${JSON.stringify(toHttpError(err).body())}\n\n`);
     }
   }
 

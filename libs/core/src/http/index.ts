@@ -1,0 +1,2 @@
+/** HTTP pieces both apps share. */
+export * from './sse-stream';

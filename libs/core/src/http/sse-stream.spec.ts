@@ -1,0 +1,91 @@
+/** SseStream over a real Fastify server on 127.0.0.1: headers kept, pings, backpressure, one end. */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SseStream } from './sse-stream';
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function serve(
+  route: (sse: SseStream, reply: FastifyReply) => Promise<void> | void,
+  pingMs = 1000,
+): Promise<string> {
+  app = Fastify({ forceCloseConnections: true });
+  app.get('/s', (_req, reply) => {
+    void reply.header('access-control-allow-origin', '*');
+    void route(new SseStream(reply, () => ': keepalive\n\n', pingMs), reply);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/s`;
+}
+
+describe('SseStream', () => {
+  it('keeps headers set before the hijack, sends frames in order, pings while idle and ends once', async () => {
+    const url = await serve(async (sse) => {
+      void sse.data({ n: 1 });
+      await new Promise((r) => setTimeout(r, 180));
+      void sse.data({ n: 2 });
+      sse.end('data: [DONE]\n\n');
+      sse.end('data: second end\n\n');
+      await sse.write('after end');
+    }, 50);
+    const res = await fetch(url);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const text = await res.text();
+    expect(text.startsWith('data: {"n":1}\n\n')).toBe(true);
+    expect(text).toContain(': keepalive\n\n');
+    expect(text.endsWith('data: {"n":2}\n\ndata: [DONE]\n\n')).toBe(true);
+    expect(text).not.toContain('second end');
+  });
+
+  it('holds a write until a slow client reads, then resolves', async () => {
+    const chunk = 'data: ' + 'x'.repeat(1 << 20) + '\n\n';
+    let settled = 0;
+    let writes = 0;
+    let closeListeners = 0;
+    const done = new Promise<void>((resolve) => {
+      void serve(async (sse, reply) => {
+        for (; writes < 64; writes++) {
+          const started = Date.now();
+          await sse.write(chunk);
+          if (Date.now() - started > 100) settled++;
+        }
+        closeListeners = reply.raw.listenerCount('close');
+        sse.end();
+        resolve();
+      }).then((url) => {
+        const req = request(url, (res) => {
+          res.pause();
+          setTimeout(() => res.resume(), 400); // read nothing for 400 ms
+          res.on('data', () => undefined);
+        });
+        req.end();
+      });
+    });
+    await done;
+    expect(writes).toBe(64);
+    expect(settled).toBeGreaterThan(0); // at least one write waited for 'drain'
+    expect(closeListeners).toBeLessThan(5); // waiting for 'drain' leaves no listener behind
+  });
+
+  it('stops writing and pinging once the client has gone', async () => {
+    let afterClose: boolean | undefined;
+    const url = await serve(async (sse) => {
+      await new Promise((r) => setTimeout(r, 150));
+      afterClose = sse.open;
+      await sse.write('data: lost\n\n'); // resolves at once, throws nothing
+    }, 20);
+    const ac = new AbortController();
+    const res = await fetch(url, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 250));
+    expect(afterClose).toBe(false);
+  });
+});
