@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // One config for unit specs (next to their source) and e2e specs (test/): e2e specs start real
 // processes from dist/, so `npm test` builds first.
 export default defineConfig({
-  plugins: [tsconfigPaths(), swc.vite({ module: { type: 'es6' } })],
+  plugins: [tsconfigPaths({ projects: ['./tsconfig.json'] }), swc.vite({ module: { type: 'es6' } })],
   test: {
     include: ['{apps,libs}/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     testTimeout: 60_000,
