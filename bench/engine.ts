@@ -1,20 +1,22 @@
 /**
  * `npm run bench:engine`: native llama.cpp against node-llama-cpp against the neuron, on the same
- * generated GGUF with the same threads, one run: batch-1 decode and aggregate decode at 1/2/4/8
- * concurrent sequences. Native tools are built once from the llama.cpp source node-llama-cpp ships
- * (offline, CPU only) into .cortex/llama-native, or taken from CORTEX_LLAMA_BIN.
+ * generated GGUF with the same threads and the same KV depth: batch-1 decode in interleaved rounds,
+ * time to first token, and aggregate decode at 1/2/4/8 concurrent sequences. Native tools are built
+ * once from the llama.cpp source node-llama-cpp ships (offline, CPU only) into .cortex/llama-native,
+ * or taken from CORTEX_LLAMA_BIN.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeModel, type PresetName } from '@app/core';
-import { ROOT, machine, median, startCli, timedStream, writeSection } from './lib';
+import { ROOT, machine, median, startCli, steadyRate, timedStream, writeSection } from './lib';
 
 const PRESET = (process.env.CORTEX_BENCH_PRESET ?? 'small') as PresetName;
 const THREADS = Number(process.env.CORTEX_BENCH_THREADS ?? 1);
 const TG = 128;
 const SEQS = [1, 2, 4, 8];
+const ROUNDS = Number(process.env.CORTEX_BENCH_ROUNDS ?? 5);
 
 function nativeBin(): string {
   if (process.env.CORTEX_LLAMA_BIN) return process.env.CORTEX_LLAMA_BIN;
@@ -41,13 +43,27 @@ function nativeBin(): string {
   return bin;
 }
 
-function native(bin: string, model: string): { tg: number; batched: Map<number, number> } {
-  const bench = execFileSync(
+/** Native `llama-bench` tg at a given KV depth (one repetition: the caller interleaves rounds). */
+function nativeTg(bin: string, model: string, depth: number): number {
+  const out = execFileSync(
     join(bin, 'llama-bench'),
-    ['-m', model, '-t', String(THREADS), '-p', '0', '-n', String(TG), '-r', '3', '-o', 'json'],
-    { encoding: 'utf8' },
+    ['-m', model, '-t', String(THREADS), '-p', '0', '-n', String(TG), '-d', String(depth), '-r', '1', '-o', 'json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   );
-  const tg = (JSON.parse(bench) as Array<{ avg_ts: number }>)[0]!.avg_ts;
+  return (JSON.parse(out) as Array<{ avg_ts: number }>)[0]!.avg_ts;
+}
+
+/** Native prompt processing of `tokens` tokens, in ms: the time to a first token, natively. */
+function nativePrefillMs(bin: string, model: string, tokens: number): number {
+  const out = execFileSync(
+    join(bin, 'llama-bench'),
+    ['-m', model, '-t', String(THREADS), '-p', String(tokens), '-n', '0', '-r', '5', '-o', 'json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return (JSON.parse(out) as Array<{ avg_ns: number }>)[0]!.avg_ns / 1e6;
+}
+
+function nativeBatched(bin: string, model: string, depth: number): Map<number, number> {
   const out = execFileSync(
     join(bin, 'llama-batched-bench'),
     [
@@ -56,9 +72,9 @@ function native(bin: string, model: string): { tg: number; batched: Map<number, 
       '-t',
       String(THREADS),
       '-c',
-      String(256 * 8 * 2),
+      String((depth + TG) * 8 * 2),
       '-npp',
-      '64',
+      String(depth),
       '-ntg',
       String(TG),
       '-npl',
@@ -71,78 +87,80 @@ function native(bin: string, model: string): { tg: number; batched: Map<number, 
     const cols = line.split('|').map((c) => c.trim());
     if (cols.length > 8 && /^\d+$/.test(cols[3] ?? '')) batched.set(Number(cols[3]), Number(cols[8]));
   }
-  return { tg, batched };
+  return batched;
 }
 
-async function raw(model: string): Promise<{ tg: number; batched: Map<number, number> }> {
+/** node-llama-cpp in this process (its defaults, libuv's pool of 4): `sequence.evaluate`, greedy. */
+async function rawEngine(model: string, depth: number) {
   const nlc = await import('node-llama-cpp');
   const llama = await nlc.getLlama({ gpu: false, maxThreads: THREADS, build: 'never', progressLogs: false });
   const m = await llama.loadModel({ modelPath: model });
-  const prompt = m.tokenize('The quick brown fox jumps over the lazy dog. '.repeat(5)).slice(0, 64);
+  const prompt = m.tokenize('The quick brown fox jumps over the lazy dog. '.repeat(40)).slice(0, depth);
   const run = async (n: number) => {
     const ctx = await m.createContext({ contextSize: 512, sequences: n, threads: THREADS });
-    let first = Infinity;
-    let last = 0;
-    let total = 0;
-    await Promise.all(
+    const streams = await Promise.all(
       Array.from({ length: n }, async () => {
         const seq = ctx.getSequence();
-        let k = 0;
+        const times: number[] = [];
         for await (const _ of seq.evaluate(prompt, { temperature: 0 })) {
-          const now = performance.now();
-          if (k === 0) first = Math.min(first, now);
-          last = Math.max(last, now);
-          if (++k >= TG) break;
+          times.push(performance.now());
+          if (times.length >= TG) break;
         }
-        total += k - 1;
+        return times;
       }),
     );
     await ctx.dispose();
-    return total / ((last - first) / 1000);
+    return steadyRate(streams);
   };
-  const batched = new Map<number, number>();
-  for (const n of SEQS) batched.set(n, await run(n));
-  const tg = median([await run(1), await run(1), await run(1)]);
-  await llama.dispose();
-  return { tg, batched };
+  return { run, dispose: () => llama.dispose() };
 }
 
-async function neuron(dir: string, file: string): Promise<{ tg: number; batched: Map<number, number> }> {
-  const measure = async (maxInFlight: number, streams: number[]) => {
-    writeFileSync(
-      join(dir, 'neuron.toml'),
-      `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\nmodels_dir = "models"\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
-        `[[preload]]\nid = "m"\nsource = "${file}"\ncontext_size = 512\n`,
-    );
-    const n = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
-    try {
-      for (;;) {
-        const models = (await (await fetch(`${n.url}/models`)).json()) as { data: Array<{ status: string }> };
-        if (models.data[0]?.status === 'loaded') break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const body = {
-        model: 'm',
-        messages: [{ role: 'user', content: 'The quick brown fox' }],
-        max_tokens: TG,
-        temperature: 0,
-      };
-      await timedStream(n.url, body);
-      const out = new Map<number, number>();
-      for (const s of streams) {
-        const all = await Promise.all(Array.from({ length: s }, () => timedStream(n.url, body)));
-        const start = Math.min(...all.map((r) => r.firstAt));
-        const end = Math.max(...all.map((r) => r.lastAt));
-        out.set(s, all.reduce((sum, r) => sum + r.tokens - 1, 0) / ((end - start) / 1000));
-      }
-      return out;
-    } finally {
-      await n.stop();
-    }
-  };
-  const single = await measure(1, [1, 1, 1]);
-  return { tg: single.get(1)!, batched: await measure(8, SEQS) };
+/** A neuron process serving the model, with the given admission limit. */
+async function startNeuron(dir: string, file: string, maxInFlight: number) {
+  writeFileSync(
+    join(dir, 'neuron.toml'),
+    `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\nmodels_dir = "models"\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
+      `[[preload]]\nid = "m"\nsource = "${file}"\ncontext_size = 512\n`,
+  );
+  const n = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
+  for (;;) {
+    const models = (await (await fetch(`${n.url}/models`)).json()) as { data: Array<{ status: string }> };
+    if (models.data[0]?.status === 'loaded') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return n;
 }
+
+/** A chat request; `tag` makes the prompt differ from the last one, so no KV prefix is reused. */
+const body = (tag: number) => ({
+  model: 'm',
+  messages: [{ role: 'user', content: `${tag % 10}. ${'The quick brown fox jumps over the lazy dog. '.repeat(5)}` }],
+  max_tokens: TG,
+  temperature: 0,
+});
+
+async function neuronBatched(url: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const s of SEQS) {
+    const all = await Promise.all(Array.from({ length: s }, (_, i) => timedStream(url, body(i))));
+    out.set(s, steadyRate(all.map((r) => r.times)));
+  }
+  return out;
+}
+
+/**
+ * A short text completion whose first word differs from the previous request's, so the neuron reuses
+ * only the BOS token of its sequence: its time to first token is then prefill of the rest plus cortex.
+ */
+const WORDS = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf', 'Hotel', 'India', 'Juliett'];
+const short = (round: number) => ({
+  model: 'm',
+  prompt: `${WORDS[round % WORDS.length]} wrote a short note about the weather today.`,
+  max_tokens: 2,
+  temperature: 0,
+});
+
+const fx = (x: number, d = 1) => x.toFixed(d);
 
 async function main(): Promise<void> {
   const bin = nativeBin();
@@ -152,21 +170,88 @@ async function main(): Promise<void> {
     const file = `${PRESET}.gguf`;
     const model = join(dir, 'models', file);
     makeModel({ preset: PRESET, out: model, quant: 'q8_0' });
-    const n = native(bin, model);
-    const r = await raw(model);
-    const h = await neuron(dir, file);
+
+    // Batch-1: every engine decodes at the same KV depth (the neuron's chat prompt), in interleaved
+    // rounds, so the VM's drift hits all three alike; ratios are medians of per-round ratios.
+    const single = await startNeuron(dir, file, 1);
+    const warm = await timedStream(single.url, body(0));
+    const depth = warm.promptTokens;
+    const raw = await rawEngine(model, depth);
+    await raw.run(1);
+    await timedStream(single.url, short(0), '/v1/completions');
+    const rounds: Array<{
+      native: number;
+      raw: number;
+      neuron: number;
+      ttft: number;
+      shortTtft: number;
+      shortTokens: number;
+    }> = [];
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        const native = nativeTg(bin, model, depth);
+        const rawTg = await raw.run(1);
+        const h = await timedStream(single.url, body(r + 1));
+        const s = await timedStream(single.url, short(r + 1), '/v1/completions');
+        rounds.push({
+          native,
+          raw: rawTg,
+          neuron: h.decodeTokS,
+          ttft: h.ttftMs,
+          shortTtft: s.ttftMs,
+          shortTokens: s.promptTokens,
+        });
+      }
+    } finally {
+      await single.stop();
+    }
+    const prefillMs = nativePrefillMs(bin, model, depth);
+    // Each round's short prompt against native prefill of its own length less the reused BOS.
+    const shortOverheads = rounds.map((r) => r.shortTtft - nativePrefillMs(bin, model, r.shortTokens - 1));
+
+    // Aggregate decode at 1/2/4/8 concurrent sequences, same depth.
+    const nb = nativeBatched(bin, model, depth);
+    const rb = new Map<number, number>();
+    for (const s of SEQS) rb.set(s, await raw.run(s));
+    await raw.dispose();
+    const many = await startNeuron(dir, file, 8);
+    let hb: Map<number, number>;
+    try {
+      await timedStream(many.url, body(9));
+      hb = await neuronBatched(many.url);
+    } finally {
+      await many.stop();
+    }
+
+    const med = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
+    const ttft = med((r) => r.ttft);
     const row = (s: number) =>
-      `| ${s} | ${n.batched.get(s)?.toFixed(1)} | ${r.batched.get(s)!.toFixed(1)} (${(r.batched.get(s)! / n.batched.get(s)!).toFixed(2)}×) | ${h.batched.get(s)!.toFixed(1)} (${(h.batched.get(s)! / n.batched.get(s)!).toFixed(2)}×) |`;
+      `| ${s} | ${fx(nb.get(s)!)} | ${fx(rb.get(s)!)} (${fx(rb.get(s)! / nb.get(s)!, 2)}×) | ${fx(hb.get(s)!)} (${fx(hb.get(s)! / nb.get(s)!, 2)}×) |`;
     const md = [
       '## Engine: native llama.cpp vs node-llama-cpp vs neuron (`npm run bench:engine`)',
       '',
-      `${machine()}; preset \`${PRESET}\` q8_0, ${THREADS} thread(s), greedy, ${TG} generated tokens, node-llama-cpp 3.21.1 with patches/node-llama-cpp+3.21.1.patch, ${new Date().toISOString().slice(0, 10)}.`,
+      `${machine()}; preset \`${PRESET}\` q8_0, ${THREADS} thread(s), greedy, ${TG} generated tokens after a ${depth}-token prompt (every engine decodes at that KV depth), node-llama-cpp 3.21.1 with patches/node-llama-cpp+3.21.1.patch, ${new Date().toISOString().slice(0, 10)}.`,
       '',
-      '| batch-1 decode | tok/s | × native |',
-      '| --- | --- | --- |',
-      `| native \`llama-bench\` tg${TG} | ${n.tg.toFixed(1)} | 1.00 |`,
-      `| node-llama-cpp, \`sequence.evaluate\` | ${r.tg.toFixed(1)} | ${(r.tg / n.tg).toFixed(2)} |`,
-      `| neuron over HTTP (max_in_flight 1) | ${h.tg.toFixed(1)} | ${(h.tg / n.tg).toFixed(2)} |`,
+      `Batch-1 decode, ${ROUNDS} interleaved rounds (native, node-llama-cpp, neuron in turn); medians, and the median of each round's ratio:`,
+      '',
+      '| batch-1 decode | tok/s (median) | per round | × native (median of rounds) |',
+      '| --- | --- | --- | --- |',
+      `| native \`llama-bench\` tg${TG} @ d${depth} | ${fx(med((r) => r.native))} | ${rounds.map((r) => fx(r.native)).join(' / ')} | 1.00 |`,
+      `| node-llama-cpp \`sequence.evaluate\` (libuv pool of 4) | ${fx(med((r) => r.raw))} | ${rounds.map((r) => fx(r.raw)).join(' / ')} | ${fx(
+        med((r) => r.raw / r.native),
+        2,
+      )} |`,
+      `| neuron over HTTP (max_in_flight 1) | ${fx(med((r) => r.neuron))} | ${rounds.map((r) => fx(r.neuron)).join(' / ')} | **${fx(
+        med((r) => r.neuron / r.native),
+        2,
+      )}** |`,
+      '',
+      'Time to first token: native = prompt processing of the same token count (`llama-bench -p N`, 5 repetitions); neuron = request sent → first content token over HTTP (chat template, tokenizing, sampling, IPC included), median of the rounds:',
+      '',
+      '| prompt | native ms | neuron ms (per round) | neuron overhead (per round) |',
+      '| --- | --- | --- | --- |',
+      `| text completion, ${rounds.map((r) => r.shortTokens).join('/')} tokens, BOS reused | prefill of the tokens after BOS | ${rounds.map((r) => fx(r.shortTtft)).join(' / ')} | **${fx(median(shortOverheads))} ms** (${shortOverheads.map((o) => fx(o)).join(' / ')}) |`,
+      `| chat, ${depth} tokens, chat-template prefix reused | ${fx(prefillMs)} | ${fx(ttft)} (${rounds.map((r) => fx(r.ttft)).join(' / ')}) | ${fx(ttft - prefillMs)} ms (a few template tokens are not re-evaluated) |`,
       '',
       '| sequences | native `llama-batched-bench` S_TG | node-llama-cpp aggregate | neuron aggregate (max_in_flight 8) |',
       '| --- | --- | --- | --- |',

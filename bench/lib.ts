@@ -40,16 +40,23 @@ export interface StreamTiming {
   /** ms from sending the request to the first content token. */
   ttftMs: number;
   tokens: number;
+  promptTokens: number;
   firstAt: number;
   lastAt: number;
+  /** arrival time of every content chunk (one per token, bar tokens that complete no character). */
+  times: number[];
   /** decode tok/s: tokens after the first over the time after the first. */
   decodeTokS: number;
 }
 
-/** Streams one chat completion and times every content chunk as it arrives. */
-export async function timedStream(url: string, body: Record<string, unknown>): Promise<StreamTiming> {
+/** Streams one chat (or text) completion and times every content chunk as it arrives. */
+export async function timedStream(
+  url: string,
+  body: Record<string, unknown>,
+  path = '/v1/chat/completions',
+): Promise<StreamTiming> {
   const sent = performance.now();
-  const res = await fetch(`${url}/v1/chat/completions`, {
+  const res = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ...body, stream: true }),
@@ -59,29 +66,49 @@ export async function timedStream(url: string, body: Record<string, unknown>): P
   const decoder = new TextDecoder();
   let firstAt = 0;
   let lastAt = 0;
+  const times: number[] = [];
   let usageTokens = 0;
+  let promptTokens = 0;
   for await (const bytes of res.body!) {
     for (const item of parser.push(decoder.decode(bytes as Uint8Array, { stream: true }))) {
       if (item.kind !== 'data') continue;
       const chunk = JSON.parse(item.data) as {
-        choices: Array<{ delta?: { content?: string } }>;
-        usage?: { completion_tokens: number };
+        choices: Array<{ delta?: { content?: string }; text?: string }>;
+        usage?: { completion_tokens: number; prompt_tokens: number };
       };
-      if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
-      if (chunk.choices[0]?.delta?.content) {
+      if (chunk.usage) {
+        usageTokens = chunk.usage.completion_tokens;
+        promptTokens = chunk.usage.prompt_tokens;
+      }
+      if (chunk.choices[0]?.delta?.content || chunk.choices[0]?.text) {
         const now = performance.now();
         if (!firstAt) firstAt = now;
         lastAt = now;
+        times.push(now);
       }
     }
   }
   return {
     ttftMs: firstAt - sent,
     tokens: usageTokens,
+    promptTokens,
     firstAt,
     lastAt,
+    times,
     decodeTokS: (usageTokens - 1) / ((lastAt - firstAt) / 1000),
   };
+}
+
+/**
+ * Aggregate decode rate of concurrent streams while all of them are decoding: tokens that arrive
+ * between the last stream's first token and the first stream's last token, over that window. It
+ * leaves out prefills and stragglers, as llama-batched-bench's S_TG does.
+ */
+export function steadyRate(streams: number[][]): number {
+  const from = Math.max(...streams.map((t) => t[0]!));
+  const to = Math.min(...streams.map((t) => t[t.length - 1]!));
+  const tokens = streams.reduce((sum, t) => sum + t.filter((x) => x > from && x <= to).length, 0);
+  return tokens / ((to - from) / 1000);
 }
 
 export const median = (xs: number[]): number => {
