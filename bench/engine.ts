@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     const row = (s: number) =>
       `| ${s} | ${fx(nb.get(s)!)} | ${fx(rb.get(s)!)} (${fx(rb.get(s)! / nb.get(s)!, 2)}×) | ${fx(hb.get(s)!)} (${fx(hb.get(s)! / nb.get(s)!, 2)}×) |`;
     const md = [
-      '## Engine: native llama.cpp vs node-llama-cpp vs neuron (`npm run bench:engine`)',
+      `## Engine, \`${PRESET}\` preset: native llama.cpp vs node-llama-cpp vs neuron (\`npm run bench:engine\`)`,
       '',
       `${machine()}; preset \`${PRESET}\` q8_0, ${THREADS} thread(s), greedy, ${TG} generated tokens after a ${depth}-token prompt (every engine decodes at that KV depth), node-llama-cpp 3.21.1 with patches/node-llama-cpp+3.21.1.patch, ${new Date().toISOString().slice(0, 10)}.`,
       '',
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
       ...SEQS.map(row),
     ].join('\n');
     console.log(md);
-    writeSection('engine', md);
+    writeSection(PRESET === 'small' ? 'engine' : `engine-${PRESET}`, md);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
