@@ -6,11 +6,11 @@
  * or taken from CORTEX_LLAMA_BIN.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeModel, type PresetName } from '@app/core';
-import { ROOT, machine, median, startCli, steadyRate, timedStream, writeSection } from './lib';
+import { ROOT, machine, median, startNeuron, steadyRate, timedStream, writeSection } from './lib';
 
 const PRESET = (process.env.CORTEX_BENCH_PRESET ?? 'small') as PresetName;
 const THREADS = Number(process.env.CORTEX_BENCH_THREADS ?? 1);
@@ -43,25 +43,22 @@ function nativeBin(): string {
   return bin;
 }
 
-/** Native `llama-bench` tg at a given KV depth (one repetition: the caller interleaves rounds). */
-function nativeTg(bin: string, model: string, depth: number): number {
-  const out = execFileSync(
-    join(bin, 'llama-bench'),
-    ['-m', model, '-t', String(THREADS), '-p', '0', '-n', String(TG), '-d', String(depth), '-r', '1', '-o', 'json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return (JSON.parse(out) as Array<{ avg_ts: number }>)[0]!.avg_ts;
+/** Runs `llama-bench` with `args` (same threads, JSON out) and returns its one result row. */
+function llamaBench(bin: string, model: string, args: string[]): { avg_ts: number; avg_ns: number } {
+  const out = execFileSync(join(bin, 'llama-bench'), ['-m', model, '-t', String(THREADS), ...args, '-o', 'json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return (JSON.parse(out) as Array<{ avg_ts: number; avg_ns: number }>)[0]!;
 }
 
+/** Native tg at a given KV depth (one repetition: the caller interleaves rounds). */
+const nativeTg = (bin: string, model: string, depth: number): number =>
+  llamaBench(bin, model, ['-p', '0', '-n', String(TG), '-d', String(depth), '-r', '1']).avg_ts;
+
 /** Native prompt processing of `tokens` tokens, in ms: the time to a first token, natively. */
-function nativePrefillMs(bin: string, model: string, tokens: number): number {
-  const out = execFileSync(
-    join(bin, 'llama-bench'),
-    ['-m', model, '-t', String(THREADS), '-p', String(tokens), '-n', '0', '-r', '5', '-o', 'json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return (JSON.parse(out) as Array<{ avg_ns: number }>)[0]!.avg_ns / 1e6;
-}
+const nativePrefillMs = (bin: string, model: string, tokens: number): number =>
+  llamaBench(bin, model, ['-p', String(tokens), '-n', '0', '-r', '5']).avg_ns / 1e6;
 
 function nativeBatched(bin: string, model: string, depth: number): Map<number, number> {
   const out = execFileSync(
@@ -116,20 +113,12 @@ async function rawEngine(model: string, depth: number) {
 }
 
 /** A neuron process serving the model, with the given admission limit. */
-async function startNeuron(dir: string, file: string, maxInFlight: number) {
-  writeFileSync(
-    join(dir, 'neuron.toml'),
-    `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\nmodels_dir = "models"\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
+const neuronWith = (dir: string, file: string, maxInFlight: number) =>
+  startNeuron(
+    dir,
+    `threads = ${THREADS}\nmodels_dir = "models"\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
       `[[preload]]\nid = "m"\nsource = "${file}"\ncontext_size = 512\n`,
   );
-  const n = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
-  for (;;) {
-    const models = (await (await fetch(`${n.url}/models`)).json()) as { data: Array<{ status: string }> };
-    if (models.data[0]?.status === 'loaded') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return n;
-}
 
 /** A chat request; `tag` makes the prompt differ from the last one, so no KV prefix is reused. */
 const body = (tag: number) => ({
@@ -173,7 +162,7 @@ async function main(): Promise<void> {
 
     // Batch-1: every engine decodes at the same KV depth (the neuron's chat prompt), in interleaved
     // rounds, so the VM's drift hits all three alike; ratios are medians of per-round ratios.
-    const single = await startNeuron(dir, file, 1);
+    const single = await neuronWith(dir, file, 1);
     const warm = await timedStream(single.url, body(0));
     const depth = warm.promptTokens;
     const raw = await rawEngine(model, depth);
@@ -216,7 +205,7 @@ async function main(): Promise<void> {
     const rb = new Map<number, number>();
     for (const s of SEQS) rb.set(s, await raw.run(s));
     await raw.dispose();
-    const many = await startNeuron(dir, file, 8);
+    const many = await neuronWith(dir, file, 8);
     let hb: Map<number, number>;
     try {
       await timedStream(many.url, body(9));

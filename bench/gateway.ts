@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { makeModel } from '@app/core';
-import { machine, percentile, startCli, writeSection } from './lib';
+import { machine, percentile, startCli, startNeuron, writeSection } from './lib';
 
 const N = Number(process.env.CORTEX_BENCH_REQUESTS ?? 500);
 const agent = new Agent({ keepAliveTimeout: 60_000 });
@@ -42,11 +42,10 @@ async function main(): Promise<void> {
   try {
     mkdirSync(join(dir, 'models'));
     makeModel({ preset: 'tiny', out: join(dir, 'models', 'tiny.gguf') });
-    writeFileSync(
-      join(dir, 'neuron.toml'),
-      `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = 1\n[[preload]]\nid = "tiny"\nsource = "tiny.gguf"\ncontext_size = 1024\n`,
+    const neuron = await startNeuron(
+      dir,
+      'threads = 1\n[[preload]]\nid = "tiny"\nsource = "tiny.gguf"\ncontext_size = 1024\n',
     );
-    const neuron = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
     stops.push(neuron.stop);
     writeFileSync(join(dir, 'models.toml'), '[[models]]\nid = "tiny"\nsource = "tiny.gguf"\n');
     writeFileSync(

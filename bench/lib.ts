@@ -36,6 +36,21 @@ export function startCli(args: string[]): Promise<{ url: string; child: ChildPro
   });
 }
 
+/**
+ * Writes `dir`/neuron.toml (listening on a free port, CPU device, plus `toml`), starts `cortex
+ * neuron` on it and resolves once its first model is loaded.
+ */
+export async function startNeuron(dir: string, toml: string): Promise<Awaited<ReturnType<typeof startCli>>> {
+  const config = join(dir, 'neuron.toml');
+  writeFileSync(config, `listen = "127.0.0.1:0"\ndevices = ["cpu"]\n${toml}`);
+  const neuron = await startCli(['neuron', '--config', config]);
+  for (;;) {
+    const models = (await (await fetch(`${neuron.url}/models`)).json()) as { data: Array<{ status: string }> };
+    if (models.data[0]?.status === 'loaded') return neuron;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface StreamTiming {
   /** ms from sending the request to the first content token. */
   ttftMs: number;

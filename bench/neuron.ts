@@ -3,11 +3,11 @@
  * model, same threads, one run. Raw = LlamaChat in this process; neuron = the same chat through
  * HTTP streaming, the supervisor and the worker child. Also aggregate decode with 1/2/4 streams.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeModel, type PresetName } from '@app/core';
-import { machine, median, startCli, timedStream, writeSection } from './lib';
+import { machine, median, startNeuron, timedStream, writeSection } from './lib';
 
 const PRESET = (process.env.CORTEX_BENCH_PRESET ?? 'small') as PresetName;
 const THREADS = Number(process.env.CORTEX_BENCH_THREADS ?? 1);
@@ -85,18 +85,12 @@ async function main(): Promise<void> {
 }
 
 async function withNeuron<T>(dir: string, maxInFlight: number, work: (url: string) => Promise<T>): Promise<T> {
-  writeFileSync(
-    join(dir, 'neuron.toml'),
-    `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = ${THREADS}\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
+  const neuron = await startNeuron(
+    dir,
+    `threads = ${THREADS}\n[admission]\nmax_in_flight = ${maxInFlight}\n` +
       `[[preload]]\nid = "m"\nsource = "${PRESET}.gguf"\ncontext_size = 2048\n`,
   );
-  const neuron = await startCli(['neuron', '--config', join(dir, 'neuron.toml')]);
   try {
-    for (;;) {
-      const models = (await (await fetch(`${neuron.url}/models`)).json()) as { data: Array<{ status: string }> };
-      if (models.data[0]?.status === 'loaded') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     return await work(neuron.url);
   } finally {
     await neuron.stop();
