@@ -41,10 +41,18 @@ export default tseslint.config(
     files: ['libs/translate/**/*.ts'],
     ignores: ['libs/translate/**/*.spec.ts', 'libs/translate/test/**'],
     rules: {
-      'no-restricted-imports': restrict(
-        ['@nestjs/*', '@app/core', '@app/core/*', '**/apps/**', ...nodeIo, ...nodeIo.map((m) => `node:${m}`)],
-        'libs/translate is pure: no Nest, no Node I/O',
-      ),
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', '**/apps/**', ...nodeIo, ...nodeIo.map((m) => `node:${m}`)],
+              message: 'libs/translate is pure: no Nest, no Node I/O',
+            },
+            { regex: '^@app/core(?!/errors$)', message: 'of @app/core, libs/translate may use only @app/core/errors' },
+          ],
+        },
+      ],
     },
   },
 );

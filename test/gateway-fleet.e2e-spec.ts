@@ -165,8 +165,8 @@ describe('gateway fleet behaviour', () => {
     expect(await gw.metrics()).toMatch(/cortex_evictions_total\{node="n",model="brief",reason="idle"\} 1/);
   });
 
-  it('sends each neuron its token from cortex.toml (the neuron’s admin_token guards loads)', async () => {
-    const n = await neuron('admin_token = "nt-secret"\n');
+  it('sends each neuron its token from cortex.toml (the neuron’s token guards every route)', async () => {
+    const n = await neuron('token = "nt-secret"\n');
     const withToken = await startGateway({
       neurons: [],
       models: catalogue(),
@@ -175,13 +175,25 @@ describe('gateway fleet behaviour', () => {
     cleanup.push(() => withToken.close());
     await until(async () => (await fetch(`${withToken.url}/readyz`)).status === 200);
     expect((await ask(withToken, 'm1')).status).toBe(200);
-    const without = await gateway([{ name: 'n', url: n.url }], catalogue());
+    const without = await startGateway({
+      neurons: [],
+      models: catalogue(),
+      extra: `[[neurons]]\nname = "n"\nendpoint = "${n.url}"\n`,
+    });
+    cleanup.push(() => without.close());
+    const health = await until(async () => {
+      const h = await json<{ neurons: Array<{ healthy: boolean; last_error: string | null }> }>(
+        `${without.url}/health`,
+      );
+      return h.body.neurons[0]?.last_error ? h.body.neurons[0] : undefined;
+    });
+    expect(health.healthy).toBe(false);
+    expect(health.last_error).toMatch(/refused the gateway's credentials/);
     const refused = await ask(without, 'm2');
-    expect(refused.status).toBe(502);
-    expect(JSON.stringify(refused.body)).toMatch(/cold-load of 'm2' on n failed: .*HTTP 401/);
+    expect(refused.status).toBe(503);
   });
 
-  it('enforces auth: keys as Bearer or x-api-key, anonymous only when not required, admin always keyed', async () => {
+  it('enforces auth: keys as Bearer or x-api-key, anonymous only when not required, admin keys for /admin', async () => {
     const n = await neuron();
     const keys = '[auth]\nrequire_auth = true\n[[auth.keys]]\nkey = "sk-good"\naccount_id = "team"\n';
     const gw = await gateway([{ name: 'n', url: n.url }], catalogue(), keys);
@@ -219,7 +231,8 @@ describe('gateway fleet behaviour', () => {
     const open = await gateway(
       [{ name: 'n', url: n.url }],
       catalogue(),
-      '[auth]\nrequire_auth = false\n[[auth.keys]]\nkey = "sk-good"\naccount_id = "team"\n',
+      '[auth]\nrequire_auth = false\n[[auth.keys]]\nkey = "sk-good"\naccount_id = "team"\n' +
+        '[[auth.keys]]\nkey = "sk-admin"\naccount_id = "ops"\nadmin = true\n',
     );
     expect(
       (
@@ -231,6 +244,7 @@ describe('gateway fleet behaviour', () => {
       ).status,
     ).toBe(200);
     expect((await json(`${open.url}/admin/fleet`)).status).toBe(401);
-    expect((await json(`${open.url}/admin/fleet`, undefined, { 'x-api-key': 'sk-good' })).status).toBe(200);
+    expect((await json(`${open.url}/admin/fleet`, undefined, { 'x-api-key': 'sk-good' })).status).toBe(403);
+    expect((await json(`${open.url}/admin/fleet`, undefined, { 'x-api-key': 'sk-admin' })).status).toBe(200);
   });
 });

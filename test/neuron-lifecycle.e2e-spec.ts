@@ -44,10 +44,15 @@ describe('neuron model lifecycle', () => {
     // Another loopback address, so node-llama-cpp tells the HF endpoint from the https host.
     hf = await serveFile(source, undefined, '127.0.0.2');
     https = await serveFile(source, { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') });
-    neuron = await startNeuron('admin_token = "s3cret"\ndevices = ["cpu"]\n[admission]\nmax_in_flight = 2', {
-      models: ['tiny.gguf', 'other.gguf'],
-      env: { HF_ENDPOINT: `${hf.url}/`, NODE_EXTRA_CA_CERTS: cert },
-    });
+    neuron = await startNeuron(
+      'devices = ["cpu"]\n[admission]\nmax_in_flight = 2\n' +
+        '[downloads]\nenabled = true\nallowed_hosts = ["127.0.0.1", "127.0.0.2"]\n',
+      {
+        token: 's3cret',
+        models: ['tiny.gguf', 'other.gguf'],
+        env: { HF_ENDPOINT: `${hf.url}/`, NODE_EXTRA_CA_CERTS: cert },
+      },
+    );
   });
   afterAll(async () => {
     await neuron?.close();
@@ -75,7 +80,7 @@ describe('neuron model lifecycle', () => {
 
     const res = await fetch(`${neuron.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin },
       body: JSON.stringify({
         model: 'tiny',
         stream: true,
@@ -87,15 +92,20 @@ describe('neuron model lifecycle', () => {
     expect(data.at(-1)).toBe('[DONE]');
     expect(data.filter((d) => (d as { usage?: unknown }).usage)).toHaveLength(1);
 
-    const models = await json<{ data: Array<{ id: string; last_used_at: string | null }> }>(`${neuron.url}/models`);
+    const models = await json<{ data: Array<{ id: string; last_used_at: string | null }> }>(
+      `${neuron.url}/models`,
+      undefined,
+      admin,
+    );
     expect(models.body.data.find((m) => m.id === 'tiny')?.last_used_at).not.toBeNull();
 
     const unload = await json(`${neuron.url}/models/unload`, { id: 'tiny' }, admin);
     expect(unload).toMatchObject({ status: 200, body: { id: 'tiny', status: 'unloaded' } });
-    const gone = await json(`${neuron.url}/v1/chat/completions`, {
-      model: 'tiny',
-      messages: [{ role: 'user', content: 'x' }],
-    });
+    const gone = await json(
+      `${neuron.url}/v1/chat/completions`,
+      { model: 'tiny', messages: [{ role: 'user', content: 'x' }] },
+      admin,
+    );
     expect(gone).toMatchObject({ status: 404, body: { error: { code: 'model_not_found', param: 'model' } } });
   });
 
@@ -129,11 +139,11 @@ describe('neuron model lifecycle', () => {
     const loaded = await neuron.waitStatus('from-hf', 'loaded');
     expect(loaded.load_progress).toBe(1);
     expect(hf.requests.some((q) => q.includes('/cortex/demo/resolve/main/remote-q8_0.gguf'))).toBe(true);
-    const chat = await json(`${neuron.url}/v1/chat/completions`, {
-      model: 'from-hf',
-      max_tokens: 3,
-      messages: [{ role: 'user', content: 'x' }],
-    });
+    const chat = await json(
+      `${neuron.url}/v1/chat/completions`,
+      { model: 'from-hf', max_tokens: 3, messages: [{ role: 'user', content: 'x' }] },
+      admin,
+    );
     expect(chat.status).toBe(200);
   });
 
@@ -147,19 +157,21 @@ describe('neuron model lifecycle', () => {
     expect(https.requests.some((q) => q.startsWith('GET /files/remote.gguf'))).toBe(true);
   });
 
-  it('requires the admin token on lifecycle routes only', async () => {
+  it('requires the token on every route but the orchestrator probes', async () => {
     const noAuth = await json(`${neuron.url}/models/load`, { id: 'x', source: 'tiny.gguf' });
     expect(noAuth).toMatchObject({ status: 401, body: { error: { code: 'invalid_api_key' } } });
     const wrong = await json(`${neuron.url}/models/unload`, { id: 'other' }, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
-    expect((await json(`${neuron.url}/models`)).status).toBe(200);
+    expect((await json(`${neuron.url}/models`)).status).toBe(401);
+    expect((await json(`${neuron.url}/livez`)).status).toBe(200);
+    expect((await json(`${neuron.url}/models`, undefined, admin)).status).toBe(200);
   });
 
   it('refuses to unload a busy model (409) unless forced', async () => {
     const ac = new AbortController();
     const res = await fetch(`${neuron.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin },
       body: JSON.stringify({ model: 'other', stream: true, messages: [{ role: 'user', content: 'go on' }] }),
       signal: ac.signal,
     });

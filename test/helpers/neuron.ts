@@ -13,12 +13,17 @@ export interface NeuronHandle extends Proc {
 
 export async function startNeuron(
   toml: string,
-  opts: { models?: string[]; env?: Record<string, string> } = {},
+  opts: { models?: string[]; env?: Record<string, string>; token?: string } = {},
 ): Promise<NeuronHandle> {
   const s = scratch('neuron');
   const modelsDir = join(s.dir, 'models');
   for (const name of opts.models ?? ['tiny.gguf']) model(modelsDir, name, { context: 8192 });
-  const config = writeToml(join(s.dir, 'neuron.toml'), `listen = "127.0.0.1:0"\nname = "test"\nthreads = 1\n${toml}`);
+  const token = opts.token ? `token = "${opts.token}"\n` : '';
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  const config = writeToml(
+    join(s.dir, 'neuron.toml'),
+    `listen = "127.0.0.1:0"\nname = "test"\nthreads = 1\n${token}${toml}`,
+  );
   const proc = await startCortex(['neuron', '--config', config], opts.env);
   const handle: NeuronHandle = {
     ...proc,
@@ -26,10 +31,10 @@ export async function startNeuron(
     modelsDir,
     waitStatus: (id, status, timeoutMs = 20_000) =>
       until(async () => {
-        const { body } = await json<{ data: Array<Record<string, unknown>> }>(`${proc.url}/models`);
+        const { body } = await json<{ data: Array<Record<string, unknown>> }>(`${proc.url}/models`, undefined, auth);
         return body.data.find((m) => m.id === id && m.status === status);
       }, timeoutMs),
-    health: async () => (await json(`${proc.url}/health`)).body as never,
+    health: async () => (await json(`${proc.url}/health`, undefined, auth)).body as never,
     close: async () => {
       await proc.stop();
       s.cleanup();

@@ -10,7 +10,7 @@ export class Catalogue {
 
   /** One level of aliasing: the alias's target, or the name itself. */
   resolve(name: string): string {
-    return this.config.aliases[name] ?? name;
+    return Object.hasOwn(this.config.aliases, name) ? this.config.aliases[name]! : name;
   }
 
   get(id: string): ModelEntry | undefined {

@@ -5,9 +5,18 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppEntry, QuietLogger, loadCortexConfig, loadModelsConfig, parseHostPort } from '@app/core';
+import {
+  type AppEntry,
+  QuietLogger,
+  hardenServer,
+  loadCortexConfig,
+  loadModelsConfig,
+  parseHostPort,
+  serverOptions,
+} from '@app/core';
 import { Catalogue } from './catalogue';
 import { GatewayModule } from './gateway.module';
+import { corsFor } from './http/cors';
 import { GlobalErrorFilter } from './http/global-error.filter';
 import { MetricsAppModule } from './metrics/metrics-app.module';
 
@@ -18,15 +27,20 @@ export const runGateway: AppEntry['run'] = async (opts) => {
   const metricsListen = parseHostPort(cfg.gateway.metrics_listen);
   const logger = opts.logger ?? new QuietLogger();
 
-  const metrics = await NestFactory.create<NestFastifyApplication>(MetricsAppModule, new FastifyAdapter(), { logger });
+  const metrics = await NestFactory.create<NestFastifyApplication>(
+    MetricsAppModule.forRoot(cfg.gateway.metrics_token),
+    new FastifyAdapter(serverOptions(cfg.limits)),
+    { logger },
+  );
   await metrics.listen({ host: metricsListen.host, port: opts.metricsPort ?? metricsListen.port });
 
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(cfg, catalogue),
-    new FastifyAdapter({ bodyLimit: 32 * 1024 * 1024 }),
-    { forceCloseConnections: true, logger },
+    new FastifyAdapter(serverOptions(cfg.limits)),
+    { forceCloseConnections: true, logger, bodyParser: false },
   );
-  app.enableCors({ origin: true });
+  hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
+  app.enableCors(corsFor(cfg.gateway.cors_origins) as never);
   if (opts.shutdownHooks !== false) app.enableShutdownHooks();
   app.useGlobalFilters(new GlobalErrorFilter());
   await app.listen({ host: listen.host, port: opts.port ?? listen.port });

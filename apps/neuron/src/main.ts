@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { QuietLogger, loadNeuronConfig, parseHostPort, type AppEntry } from '@app/core';
+import { QuietLogger, hardenServer, loadNeuronConfig, parseHostPort, serverOptions, type AppEntry } from '@app/core';
 import { GlobalErrorFilter } from './http/global-error.filter';
 import { NeuronModule } from './neuron.module';
 
@@ -34,16 +34,18 @@ export const runNeuron: AppEntry['run'] = async (opts) => {
   const faults = process.env.CORTEX_NEURON_FAULTS === '1';
   const app = await NestFactory.create<NestFastifyApplication>(
     NeuronModule.forRoot({ config, workerEntry: join(__dirname, 'worker', 'device-worker.entry.js'), faults }),
-    new FastifyAdapter({ bodyLimit: 32 * 1024 * 1024 }),
-    { forceCloseConnections: true, bufferLogs: false, logger: opts.logger ?? new QuietLogger() },
+    new FastifyAdapter(serverOptions(config.limits)),
+    { forceCloseConnections: true, bufferLogs: false, bodyParser: false, logger: opts.logger ?? new QuietLogger() },
   );
+  hardenServer(app.getHttpAdapter().getInstance(), config.limits, ['/v1/']);
   if (opts.shutdownHooks !== false) app.enableShutdownHooks();
   app.useGlobalFilters(new GlobalErrorFilter());
   const { host, port } = parseHostPort(config.listen);
   await app.listen({ host, port });
   const url = await app.getUrl();
   exitWithParent(() => app.close());
-  process.stdout.write(`neuron ${config.name} listening on ${url}${faults ? ' (fault injection ON)' : ''}\n`);
+  const auth = config.token ? 'token required' : 'NO token: loopback only';
+  process.stdout.write(`neuron ${config.name} listening on ${url} (${auth})${faults ? ' (fault injection ON)' : ''}\n`);
   return { url, close: () => app.close() };
 };
 

@@ -10,7 +10,8 @@ import { DevicesController } from './device-worker/devices.controller';
 import { DeviceWorkerModule } from './device-worker/device-worker.module';
 import { DeviceStatsService } from './health/device-stats.service';
 import { HealthController } from './health/health.controller';
-import { AdminGuard } from './http/admin.guard';
+import { APP_GUARD } from '@nestjs/core';
+import { TokenGuard } from './http/token.guard';
 import { DrainService } from './http/drain.service';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
@@ -49,7 +50,13 @@ export class NeuronModule {
         DeviceWorkerModule,
       ],
       controllers: [ModelsController, InferenceController, HealthController, DevicesController],
-      providers: [ModelRegistryService, InferenceService, DrainService, DeviceStatsService, AdminGuard],
+      providers: [
+        ModelRegistryService,
+        InferenceService,
+        DrainService,
+        DeviceStatsService,
+        { provide: APP_GUARD, useClass: TokenGuard },
+      ],
     };
   }
 }

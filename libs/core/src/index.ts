@@ -17,3 +17,5 @@ export const CORTEX_VERSION = '0.1.0';
 export * from './app-entry';
 export * from './quiet-logger';
 export * from './http';
+export * from './errors';
+export * from './contract';

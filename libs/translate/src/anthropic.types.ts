@@ -109,20 +109,9 @@ export interface AnthropicMessage {
   usage: AnthropicUsage;
 }
 
-export type AnthropicErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'request_too_large'
-  | 'rate_limit_error'
-  | 'api_error'
-  | 'overloaded_error';
+import type { AnthropicErrorBody, AnthropicErrorType } from '@app/core/errors';
 
-export interface AnthropicErrorBody {
-  type: 'error';
-  error: { type: AnthropicErrorType; message: string };
-}
+export type { AnthropicErrorBody, AnthropicErrorType };
 
 export type AnthropicStreamEvent =
   | { type: 'message_start'; message: AnthropicMessage }

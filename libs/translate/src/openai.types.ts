@@ -89,6 +89,4 @@ export interface OpenAIChatChunk {
   usage?: OpenAIUsage | null;
 }
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
+export type { OpenAIErrorBody } from '@app/core/errors';

@@ -90,7 +90,7 @@ export function anthropicToOpenAI(body: unknown, opts: TranslateOptions = {}): R
 
   for (const key of Object.keys(b)) {
     if (MAPPED.has(key)) continue;
-    dropped.push(key in DROPPED_FIELDS ? key : `unknown:${key}`);
+    dropped.push(Object.hasOwn(DROPPED_FIELDS, key) ? key : `unknown:${key}`);
   }
   return { request, dropped };
 }
@@ -259,7 +259,7 @@ function applyToolChoice(v: unknown, request: OpenAIChatRequest): void {
     none: () => 'none',
     tool: () => ({ type: 'function', function: { name: str(tc.name, 'tool_choice.name') } }),
   };
-  const make = typeof tc.type === 'string' ? choices[tc.type] : undefined;
+  const make = typeof tc.type === 'string' && Object.hasOwn(choices, tc.type) ? choices[tc.type] : undefined;
   if (!make) throw invalid('tool_choice.type', '"auto", "any", "tool" or "none"', tc.type);
   request.tool_choice = make();
   if (optBool(tc.disable_parallel_tool_use, 'tool_choice.disable_parallel_tool_use'))

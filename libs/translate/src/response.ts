@@ -35,12 +35,7 @@ export function messageId(upstreamId: string | undefined): string {
 
 export function openAIToAnthropic(completion: OpenAIChatCompletion, requestedModel?: string): ResponseTranslation {
   if (!isObject(completion) || !Array.isArray(completion.choices) || completion.choices.length === 0) {
-    throw new TranslationError(
-      'upstream',
-      'upstream returned a malformed chat completion',
-      null,
-      'upstream_malformed_response',
-    );
+    throw new TranslationError('upstream', 'upstream returned a malformed chat completion', null, 'upstream_error');
   }
   const choice = completion.choices[0]!;
   const warnings: string[] = [];

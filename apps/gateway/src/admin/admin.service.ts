@@ -2,7 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Catalogue } from '../catalogue';
 import { EvictorService } from '../evictor/evictor.service';
-import { GatewayError } from '../gateway-error';
+import { CortexError } from '@app/core';
 import { CATALOGUE } from '../gateway.tokens';
 import { FleetStateService } from '../poller/fleet-state.service';
 import type { NeuronModel } from '../poller/fleet.types';
@@ -12,10 +12,10 @@ import { NeuronClient } from '../upstream/neuron-client';
 function parse(body: unknown): { model: string; node?: string } {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (typeof b.model !== 'string' || !b.model) {
-    throw new GatewayError('invalid_request', 'model: expected a model name', 'missing_model_field', 'model');
+    throw new CortexError('missing_model_field', 'model: expected a model name', { param: 'model' });
   }
   if (b.node !== undefined && typeof b.node !== 'string')
-    throw new GatewayError('invalid_request', 'node: expected a neuron name', null, 'node');
+    throw new CortexError('invalid_body', 'node: expected a neuron name', { param: 'node' });
   return { model: b.model, node: b.node as string | undefined };
 }
 
@@ -34,9 +34,9 @@ export class AdminService {
     const id = this.catalogue.resolve(model);
     const entry = this.catalogue.get(id);
     if (node && !this.fleet.get(node))
-      throw new GatewayError('not_found', `no neuron named '${node}'`, 'not_found', 'node');
+      throw new CortexError('not_found', `no neuron named '${node}'`, { param: 'node' });
     if (node && !entry)
-      throw new GatewayError('not_found', `model '${id}' is not in the catalogue`, 'model_not_found', 'model');
+      throw new CortexError('model_not_found', `model '${id}' is not in the catalogue`, { param: 'model' });
     const route = node && entry ? await this.router.coldLoad(entry, [], node) : await this.router.route(id);
     return { model: route.modelId, node: route.node.name, cold_start: route.coldStart };
   }
@@ -48,12 +48,9 @@ export class AdminService {
       .filter((n) => !node || n.name === node)
       .flatMap((n) => n.models.filter((m) => m.id === id).map((m) => ({ nodeName: n.name, m })));
     if (!found.length)
-      throw new GatewayError(
-        'not_found',
-        `model '${model}' is not loaded${node ? ` on ${node}` : ''}`,
-        'model_not_found',
-        'model',
-      );
+      throw new CortexError('model_not_found', `model '${model}' is not loaded${node ? ` on ${node}` : ''}`, {
+        param: 'model',
+      });
     return found;
   }
 
@@ -73,10 +70,7 @@ export class AdminService {
     const done: string[] = [];
     for (const { nodeName } of this.holders(model, node)) {
       const n = this.fleet.get(nodeName)!;
-      const updated = await this.client.postJson<NeuronModel>(n, '/models/pin', {
-        id: this.catalogue.resolve(model),
-        pinned,
-      });
+      const updated = await this.client.pin(n, this.catalogue.resolve(model), pinned);
       this.fleet.upsertModel(nodeName, updated);
       done.push(nodeName);
     }

@@ -1,6 +1,7 @@
 /**
  * Runs authentication on API and admin routes. Client-supplied x-cortex-account-id/x-cortex-key-id
- * headers are always stripped, then re-stamped from the key (they are forwarded to neurons).
+ * headers are always stripped, then re-stamped from the key (they are forwarded to neurons). Admin
+ * routes also see where the request came from (AuthService).
  */
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -22,7 +23,7 @@ export class ApiKeyGuard implements CanActivate {
     delete req.headers['x-cortex-account-id'];
     delete req.headers['x-cortex-key-id'];
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [ctx.getHandler(), ctx.getClass()]) ?? false;
-    const principal = this.auth.authenticate(req.headers, admin);
+    const principal = this.auth.authenticate(req.headers, admin, req.socket.remoteAddress);
     if (principal) {
       req.headers['x-cortex-account-id'] = principal.accountId;
       req.headers['x-cortex-key-id'] = principal.keyId;

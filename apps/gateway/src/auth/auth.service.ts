@@ -1,12 +1,11 @@
 /**
  * API keys from cortex.toml [auth], accepted as `Authorization: Bearer` or `x-api-key`. With
  * require_auth off, a missing or unknown key is served anonymously (clients such as Open WebUI send
- * placeholder keys); admin routes always need a valid key once any key is configured.
+ * placeholder keys). Admin routes need a key marked `admin = true`; while no such key exists they
+ * answer only requests from this machine that no proxy forwarded.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuthKey, CortexConfig } from '@app/core';
-import { GatewayError } from '../gateway-error';
+import { type AuthKey, type CortexConfig, CortexError, isLocalRequest, presentedKey, sameSecret } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 
 export interface Principal {
@@ -16,47 +15,52 @@ export interface Principal {
 
 type Headers = Record<string, string | string[] | undefined>;
 
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
-export function presentedKey(headers: Headers): string | undefined {
-  const bearer = /^bearer\s+(.*)$/i.exec(first(headers.authorization)?.trim() ?? '')?.[1]?.trim();
-  const key = bearer || first(headers['x-api-key'])?.trim();
-  return key ? key : undefined;
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+const missing = () =>
+  new CortexError('invalid_api_key', "missing API key; send 'Authorization: Bearer <key>' or 'x-api-key: <key>'");
 
 @Injectable()
 export class AuthService {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {}
+  private readonly hasAdminKeys: boolean;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {
+    this.hasAdminKeys = cfg.auth.keys.some((k) => k.admin);
+  }
 
   private lookup(key: string): AuthKey | undefined {
-    return this.cfg.auth.keys.find((k) => same(k.key, key));
+    return this.cfg.auth.keys.find((k) => sameSecret(k.key, key));
   }
 
-  /** The caller's principal, null for anonymous, or a 401 when the key is required or bad. */
-  authenticate(headers: Headers, admin = false): Principal | null {
+  /** The caller's principal, null for anonymous, or a 401/403 when the key is required, bad or not admin. */
+  authenticate(headers: Headers, admin = false, remoteAddress?: string): Principal | null {
     const key = presentedKey(headers);
-    const required = this.cfg.auth.require_auth || (admin && this.cfg.auth.keys.length > 0);
-    if (!key) {
-      if (required) {
-        throw new GatewayError(
-          'auth',
-          "missing API key; send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-          'invalid_api_key',
-        );
-      }
-      return null;
-    }
-    const found = this.lookup(key);
+    const found = key === undefined ? undefined : this.lookup(key);
+    if (admin) return this.admin(found, key !== undefined, isLocalRequest(remoteAddress, headers));
     if (!found) {
-      if (required) throw new GatewayError('auth', 'invalid API key', 'invalid_api_key');
+      if (this.cfg.auth.require_auth) throw key === undefined ? missing() : this.invalid();
       return null;
     }
-    return { accountId: found.account_id, keyId: found.key_id ?? found.account_id };
+    return principalOf(found);
   }
+
+  private admin(found: AuthKey | undefined, presented: boolean, local: boolean): Principal | null {
+    if (found?.admin) return principalOf(found);
+    if (!this.hasAdminKeys && local) return found ? principalOf(found) : null;
+    if (found) throw new CortexError('permission_denied', 'this key may not use /admin (it needs admin = true)');
+    if (presented) throw this.invalid();
+    if (!this.hasAdminKeys) {
+      throw new CortexError(
+        'permission_denied',
+        '/admin answers only on this machine until a key with admin = true is configured',
+      );
+    }
+    throw missing();
+  }
+
+  private invalid(): CortexError {
+    return new CortexError('invalid_api_key', 'invalid API key');
+  }
+}
+
+function principalOf(k: AuthKey): Principal {
+  return { accountId: k.account_id, keyId: k.key_id ?? k.account_id };
 }

@@ -60,11 +60,12 @@ export class EvictorService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.scheduler.doesExist('interval', 'idle-evictor')) this.scheduler.deleteInterval('idle-evictor');
   }
 
-  async evict(node: NodeState, model: NeuronModel, reason: string): Promise<void> {
+  /** Unloads `model` from `node` under the call deadline (and `signal`, a cold load's own deadline). */
+  async evict(node: NodeState, model: NeuronModel, reason: string, signal?: AbortSignal): Promise<void> {
     this.log.warn(
       `evicting ${model.id} from ${node.name}/${model.device} (${reason}, strategy ${this.cfg.eviction.strategy})`,
     );
-    await this.client.postJson(node, '/models/unload', { id: model.id });
+    await this.client.unload(node, model.id, { signal });
     this.fleet.removeModel(node.name, model.id);
     this.evictions.inc({ node: node.name, model: model.id, reason });
     await this.countCycle(node, model.device);
@@ -83,7 +84,7 @@ export class EvictorService implements OnApplicationBootstrap, OnModuleDestroy {
     this.cycles.set(key, 0);
     this.log.warn(`${key}: ${n} load/unload cycles; recycling the device worker to defragment`);
     await this.client
-      .postJson(node, `/devices/${encodeURIComponent(device)}/recycle`, {})
+      .recycle(node, device)
       .then(() => this.defrags.inc({ node: node.name, device }))
       .catch((err: Error) => this.log.error(`recycle of ${key} failed: ${err.message}`));
   }

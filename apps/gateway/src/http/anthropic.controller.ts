@@ -21,7 +21,7 @@ export class AnthropicController {
 
   @Post('count_tokens')
   @HttpCode(200)
-  countTokens(@Body() body: unknown) {
-    return this.proxy.countTokens(body);
+  countTokens(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.proxy.countTokens(body, reply);
   }
 }

@@ -1,9 +1,20 @@
 /**
  * The small separate app on metrics_listen: PrometheusModule is registered here only (registering
- * it twice in one process throws), serving the global registry the gateway's providers write to.
+ * it twice in one process throws), serving the global registry the gateway's providers write to,
+ * behind gateway.metrics_token when one is set.
  */
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
-@Module({ imports: [PrometheusModule.register({ path: '/metrics' })] })
-export class MetricsAppModule {}
+@Module({})
+export class MetricsAppModule {
+  static forRoot(token: string | undefined): DynamicModule {
+    return {
+      module: MetricsAppModule,
+      imports: [PrometheusModule.register({ path: '/metrics' })],
+      providers: [{ provide: APP_GUARD, useValue: new MetricsTokenGuard(token) }],
+    };
+  }
+}

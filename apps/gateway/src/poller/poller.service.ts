@@ -10,7 +10,7 @@ import type { Gauge } from 'prom-client';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { NeuronClient } from '../upstream/neuron-client';
+import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
 import { FleetStateService } from './fleet-state.service';
 import type { NodeState } from './fleet.types';
 
@@ -72,7 +72,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
       this.export(node);
     } catch (err) {
       node.failures++;
-      node.lastError = (err as Error).message;
+      node.lastError = err instanceof UpstreamError ? err.toCortexError().message : (err as Error).message;
       if (node.healthy && node.failures >= this.cfg.poller.unhealthy_after) {
         node.healthy = false;
         this.log.warn(`neuron ${node.name} is UNHEALTHY after ${node.failures} failed polls: ${node.lastError}`);

@@ -7,7 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseStream } from '@app/core';
 import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
-import { toGatewayError } from '../http/error.filters';
+import { toCortexError } from '../http/error.filters';
 import { RouterService } from '../router/router.service';
 import { TranslationService } from '../translation/translation.service';
 import { NeuronClient } from '../upstream/neuron-client';
@@ -46,7 +46,7 @@ export class AnthropicProxyService {
       );
     } catch (err) {
       if (!sse) throw err;
-      const e = toGatewayError(err);
+      const e = toCortexError(err);
       return sse.end(frames(translator.fail(e.kind, e.message)));
     }
     const obs = new StreamObserver();
@@ -117,14 +117,13 @@ export class AnthropicProxyService {
     return translator.push(obj as never);
   }
 
-  async countTokens(raw: unknown): Promise<{ input_tokens: number }> {
+  /** Exact count from the neuron's tokenizer; stops when the client leaves, and under the call deadline. */
+  async countTokens(raw: unknown, reply: FastifyReply): Promise<{ input_tokens: number }> {
     const openai = this.translation.countTokens(raw);
-    const route = await this.router.route(openai.model);
-    const out = await this.client.postJson<{ count: number }>(route.node, '/v1/tokenize', {
-      model: route.modelId,
-      messages: openai.messages,
-      ...(openai.tools ? { tools: openai.tools } : {}),
-    });
+    const signal = clientGone(reply);
+    const route = await this.router.route(openai.model, { signal });
+    const body = { model: route.modelId, messages: openai.messages, ...(openai.tools ? { tools: openai.tools } : {}) };
+    const out = await this.client.tokenize(route.node, body, { signal });
     return { input_tokens: out.count };
   }
 }

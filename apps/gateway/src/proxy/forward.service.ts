@@ -6,8 +6,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import type { CortexConfig } from '@app/core';
-import { GatewayError } from '../gateway-error';
+import { type CortexConfig, CortexError, isErrorCode } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
@@ -23,6 +22,25 @@ export interface Dispatch {
 }
 
 type Headers = Record<string, string | string[] | undefined>;
+
+/** The body for the neuron; one the gateway cannot serialise is the caller's 400, never a neuron failure. */
+export function serialise(body: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    throw new CortexError('invalid_body', `body: cannot be forwarded (${(err as Error).message})`, { param: 'body' });
+  }
+}
+
+/** The neuron's error code in a body it answered, when it is one of the contract's. */
+function neuronCode(text: string): string | null {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
+    return isErrorCode(code) ? code : null;
+  } catch {
+    return null;
+  }
+}
 
 function principalHeaders(h: Headers): Record<string, string> {
   const out: Record<string, string> = {};
@@ -59,11 +77,12 @@ export class ForwardService {
     let route = await this.router.route(requested, { onWait, signal });
     const send = async (r: Route): Promise<Dispatch> => {
       const sentAt = performance.now();
-      let upstream = await this.client.forward(r.node, path, { ...body, model: r.modelId }, extra, signal);
+      const payload = serialise({ ...body, model: r.modelId });
+      let upstream = await this.client.forward(r.node, path, payload, body.stream === true, extra, signal);
       if (upstream.status === 404) {
         // The cache said loaded but the neuron says not (another gateway unloaded it): re-route once.
         const text = await upstream.body.text();
-        if (!text.includes('"model_not_found"') || r.coldStart) {
+        if (neuronCode(text) !== 'model_not_found' || r.coldStart) {
           upstream = bufferedResponse(upstream.status, upstream.headers, text);
         } else {
           this.fleet.removeModel(r.node.name, r.modelId);
@@ -86,12 +105,10 @@ export class ForwardService {
       } catch (again) {
         if (again instanceof UpstreamError && again.connection) {
           this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
-          throw new GatewayError(
-            'upstream',
-            `could not reach a neuron for '${route.modelId}': ${again.message}`,
+          throw new CortexError(
             'upstream_connection_error',
-            null,
-            2,
+            `could not reach a neuron for '${route.modelId}': ${again.message}`,
+            { retryAfterS: 2 },
           );
         }
         throw again;

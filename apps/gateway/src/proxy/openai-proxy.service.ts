@@ -5,24 +5,20 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SseStream } from '@app/core';
-import { openAIError } from '@app/translate';
-import { GatewayError } from '../gateway-error';
+import { CortexError, SseStream, openAIError } from '@app/core';
+import { toCortexError } from '../http/error.filters';
 import { type Dispatch, ForwardService } from './forward.service';
 import { StreamObserver } from './stream-observer';
 
 export function requireModel(body: unknown): { body: Record<string, unknown>; model: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'body: expected a JSON object', 'invalid_body', 'body');
+    throw new CortexError('invalid_body', 'body: expected a JSON object', { param: 'body' });
   }
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || !b.model) {
-    throw new GatewayError(
-      'invalid_request',
-      "model: expected the model's name (a non-empty string)",
-      'missing_model_field',
-      'model',
-    );
+    throw new CortexError('missing_model_field', "model: expected the model's name (a non-empty string)", {
+      param: 'model',
+    });
   }
   return { body: b, model: b.model };
 }
@@ -108,6 +104,5 @@ export class OpenAIProxyService {
 }
 
 function errorBody(err: unknown) {
-  if (err instanceof GatewayError) return openAIError(err.kind, err.message, err.param, err.code);
-  return openAIError('internal', err instanceof Error ? err.message : String(err));
+  return toCortexError(err).toOpenAI();
 }

@@ -7,15 +7,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import type { ModelEntry } from '@app/core';
+import { type CortexConfig, CortexError, type ModelEntry } from '@app/core';
 import { Catalogue } from '../catalogue';
 import { EvictorService } from '../evictor/evictor.service';
-import { GatewayError } from '../gateway-error';
-import { CATALOGUE } from '../gateway.tokens';
+import { CATALOGUE, GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
 import type { NeuronModel, NodeState } from '../poller/fleet.types';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
+import { untilAborted } from './until-aborted';
 import { findReplica, placeModel } from './routing-policy';
 
 export interface Route {
@@ -32,14 +32,13 @@ export interface RouteOptions {
   signal?: AbortSignal;
 }
 
-const LOAD_TIMEOUT_MS = 30 * 60 * 1000;
-
 @Injectable()
 export class RouterService {
   private readonly log = new Logger('Router');
   private readonly coldLoads = new Map<string, Promise<Route>>();
 
   constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
     private readonly fleet: FleetStateService,
     private readonly client: NeuronClient,
@@ -54,51 +53,67 @@ export class RouterService {
       case 'loaded':
         return { node: r.node, modelId: id, coldStart: false };
       case 'no_healthy_nodes':
-        throw new GatewayError('overloaded', 'no healthy neurons available', 'service_unavailable', null, 5);
+        throw new CortexError('service_unavailable', 'no healthy neurons available', { retryAfterS: 5 });
       case 'recovering':
-        throw new GatewayError(
-          'overloaded',
-          `model '${id}' is recovering on ${r.node.name} (its device restarted); retry shortly`,
+        throw new CortexError(
           'model_recovering',
-          'model',
-          2,
+          `model '${id}' is recovering on ${r.node.name} (its device restarted); retry shortly`,
+          { param: 'model', retryAfterS: 2 },
         );
       case 'loading':
         opts.onWait?.();
-        return this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal);
+        return untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal), opts.signal);
       case 'absent': {
         const entry = this.catalogue.get(id);
         if (!entry) {
-          throw new GatewayError(
-            'not_found',
-            `model '${requested}' not found on any neuron and not in the catalogue`,
+          throw new CortexError(
             'model_not_found',
-            'model',
+            `model '${requested}' not found on any neuron and not in the catalogue`,
+            { param: 'model' },
           );
         }
         opts.onWait?.();
-        return this.coldLoad(entry, opts.exclude ?? []);
+        return this.coldLoad(entry, opts.exclude ?? [], undefined, opts.signal);
       }
     }
   }
 
-  /** Loads `entry` somewhere (or joins the load already running in this gateway). */
-  coldLoad(entry: ModelEntry, exclude: string[] = [], node?: string): Promise<Route> {
-    const running = this.coldLoads.get(entry.id);
-    if (running) return running;
-    const job = this.place(entry, exclude, node).finally(() => this.coldLoads.delete(entry.id));
-    this.coldLoads.set(entry.id, job);
-    return job;
+  /**
+   * Loads `entry` somewhere (or joins the load already running in this gateway). The load as a
+   * whole has one deadline (upstream.load_timeout_s), so a stuck neuron cannot wedge it for the
+   * requests that share it; each waiter may still leave on its own `signal`.
+   */
+  coldLoad(entry: ModelEntry, exclude: string[] = [], node?: string, signal?: AbortSignal): Promise<Route> {
+    let job = this.coldLoads.get(entry.id);
+    if (!job) {
+      const deadline = AbortSignal.timeout(this.cfg.upstream.load_timeout_s * 1000);
+      job = this.place(entry, exclude, node, deadline).finally(() => this.coldLoads.delete(entry.id));
+      job.catch(() => undefined); // a job nobody waits for any more must not be an unhandled rejection
+      this.coldLoads.set(entry.id, job);
+    }
+    return untilAborted(job, signal);
   }
 
-  private async place(entry: ModelEntry, exclude: string[], only?: string): Promise<Route> {
+  private async place(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
+    try {
+      return await this.placeWithin(entry, exclude, only, deadline);
+    } catch (err) {
+      if (!deadline.aborted) throw err;
+      throw new CortexError(
+        'upstream_timeout',
+        `cold load of '${entry.id}' did not finish within upstream.load_timeout_s (${this.cfg.upstream.load_timeout_s} s)`,
+      );
+    }
+  }
+
+  private async placeWithin(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
     const nodes = this.fleet.all().filter((n) => !exclude.includes(n.name) && (!only || n.name === only));
     // Evictions are decided on the neurons' own state (the source of truth), not a poll-old cache.
     await Promise.all(
       nodes
         .filter((n) => n.healthy)
         .map(async (n) => {
-          const fresh = await this.client.models(n, 2000).catch(() => null);
+          const fresh = await this.client.models(n, this.cfg.poller.timeout_ms).catch(() => null);
           if (fresh) this.fleet.setModels(n.name, fresh.data);
         }),
     );
@@ -115,57 +130,47 @@ export class RouterService {
         (n) => !n.healthy && (!entry.pinned_on?.length || entry.pinned_on.includes(n.name)),
       );
       if (unhealthyFits) {
-        throw new GatewayError(
-          'overloaded',
-          `model '${entry.id}' is feasible on a neuron that is unhealthy; retry shortly`,
+        throw new CortexError(
           'service_unavailable',
-          null,
-          3,
+          `model '${entry.id}' is feasible on a neuron that is unhealthy; retry shortly`,
+          { retryAfterS: 3 },
         );
       }
-      throw new GatewayError(
-        'not_found',
-        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints`,
+      throw new CortexError(
         'service_unavailable',
-        'model',
+        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints`,
+        { param: 'model', status: 404 },
       );
     }
     if (placed.kind === 'no_room') {
-      throw new GatewayError(
-        'overloaded',
-        `no neuron has room for '${entry.id}' (${entry.vram_mb ?? 0} MB), even after evicting idle models; retry later`,
+      throw new CortexError(
         'insufficient_capacity',
-        null,
-        5,
+        `no neuron has room for '${entry.id}' (${entry.vram_mb ?? 0} MB), even after evicting idle models; retry later`,
+        { retryAfterS: 5 },
       );
     }
     const { node, device, victims } = placed.placement;
-    for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`);
+    for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`, deadline);
     this.log.log(
       `cold-loading ${entry.id} on ${node.name}/${device}${victims.length ? ` after evicting ${victims.map((v) => v.id).join(', ')}` : ''}`,
     );
     let loaded: NeuronModel;
     try {
-      loaded = await this.client.postJson<NeuronModel>(
-        node,
-        '/models/load',
-        {
-          id: entry.id,
-          source: entry.source,
-          context_size: entry.context_size,
-          max_in_flight: entry.max_in_flight,
-          device,
-        },
-        AbortSignal.timeout(LOAD_TIMEOUT_MS),
-      );
+      const spec = {
+        id: entry.id,
+        source: entry.source,
+        context_size: entry.context_size,
+        max_in_flight: entry.max_in_flight,
+        device,
+      };
+      loaded = await this.client.load(node, spec, {
+        signal: deadline,
+        timeoutMs: this.cfg.upstream.load_timeout_s * 1000,
+      });
     } catch (err) {
+      if (deadline.aborted) throw err;
       const why = err instanceof UpstreamError ? err.message : String(err);
-      throw new GatewayError(
-        'upstream',
-        `cold-load of '${entry.id}' on ${node.name} failed: ${why}`,
-        'cold_load_failed',
-        null,
-      );
+      throw new CortexError('cold_load_failed', `cold-load of '${entry.id}' on ${node.name} failed: ${why}`);
     }
     this.fleet.upsertModel(node.name, loaded);
     this.coldStarts.inc({ model: entry.id, node: node.name });
@@ -175,10 +180,10 @@ export class RouterService {
 
   /** Another gateway (or an admin) is loading it on `node`: wait until it is loaded there. */
   private async waitForLoad(node: NodeState, id: string, signal?: AbortSignal): Promise<Route> {
-    const end = Date.now() + LOAD_TIMEOUT_MS;
+    const end = Date.now() + this.cfg.upstream.load_timeout_s * 1000;
     while (Date.now() < end && !signal?.aborted) {
       await new Promise((r) => setTimeout(r, 250));
-      const models = await this.client.models(node, 5000).catch(() => null);
+      const models = await this.client.models(node, this.cfg.poller.timeout_ms).catch(() => null);
       const m = models?.data.find((x) => x.id === id);
       if (m?.status === 'loaded') {
         this.fleet.upsertModel(node.name, m);
@@ -186,12 +191,8 @@ export class RouterService {
       }
       if (!m || m.status === 'failed') break;
     }
-    throw new GatewayError(
-      'overloaded',
-      `model '${id}' did not finish loading on ${node.name}`,
-      'service_unavailable',
-      null,
-      5,
-    );
+    throw new CortexError('service_unavailable', `model '${id}' did not finish loading on ${node.name}`, {
+      retryAfterS: 5,
+    });
   }
 }

@@ -1,26 +1,26 @@
 /**
- * The only code that talks HTTP to neurons (undici). Every call takes an AbortSignal or a timeout;
- * streams are handed back as raw bodies so the gateway can pass them through chunk for chunk.
+ * The only code that talks HTTP to neurons (undici). Every call has a deadline from [upstream] in
+ * cortex.toml and may carry the caller's AbortSignal; failures are UpstreamErrors that say whether
+ * the request ever reached the neuron. Streams come back as raw bodies, passed through chunk for
+ * chunk.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
-import type { NeuronDevice, NeuronModel, NodeState } from '../poller/fleet.types';
+import type {
+  CortexConfig,
+  NeuronDiscovery,
+  NeuronHealth,
+  NeuronModel,
+  NeuronModelList,
+  RecycleResponse,
+  TokenizeResponse,
+  UnloadModelResponse,
+} from '@app/core';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import type { NodeState } from '../poller/fleet.types';
+import { UpstreamError, classifyFailure } from './upstream-error';
 
-export class UpstreamError extends Error {
-  constructor(
-    readonly node: string,
-    readonly status: number | null,
-    readonly body: unknown,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** No HTTP answer at all (refused, reset, timeout): the request never reached the neuron. */
-  get connection(): boolean {
-    return this.status === null;
-  }
-}
+export { UpstreamError } from './upstream-error';
 
 export interface UpstreamBody extends AsyncIterable<Buffer> {
   text(): Promise<string>;
@@ -30,6 +30,13 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: UpstreamBody;
+}
+
+export interface CallOptions {
+  /** The deadline of the whole call (headers and body); the [upstream] default when omitted. */
+  timeoutMs?: number;
+  /** The caller going away (a client disconnect) aborts the call. */
+  signal?: AbortSignal;
 }
 
 /** A response whose body was already read (to inspect an error), readable again. */
@@ -46,102 +53,153 @@ export function bufferedResponse(status: number, headers: UpstreamResponse['head
   };
 }
 
-// Long generations stream for minutes: no total timeout, only a generous idle (body) timeout;
-// neurons send `: ping` comments every second, so idle really means dead.
-const agent = new Agent({
-  keepAliveTimeout: 30_000,
-  headersTimeout: 0,
-  bodyTimeout: 300_000,
-  connect: { timeout: 5_000 },
-});
+function retryAfter(headers: UpstreamResponse['headers']): number | undefined {
+  const n = Number(headers['retry-after']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
 
 @Injectable()
-export class NeuronClient {
+export class NeuronClient implements OnModuleDestroy {
+  private readonly agent: Agent;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {
+    const u = cfg.upstream;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      headersTimeout: u.request_timeout_s * 1000,
+      bodyTimeout: u.idle_timeout_s * 1000,
+      connect: { timeout: u.connect_timeout_ms },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+
   private headers(node: NodeState, extra: Record<string, string> = {}): Record<string, string> {
     return {
       'content-type': 'application/json',
-      ...(node.token ? { authorization: `Bearer ${node.token}` } : {}),
       ...extra,
+      ...(node.token ? { authorization: `Bearer ${node.token}` } : {}),
     };
   }
 
-  async getJson<T>(node: NodeState, path: string, timeoutMs: number): Promise<T> {
-    return this.json<T>(node, 'GET', path, undefined, AbortSignal.timeout(timeoutMs));
-  }
-
-  async postJson<T>(node: NodeState, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    return this.json<T>(node, 'POST', path, body, signal);
-  }
-
-  private async json<T>(
+  /** A JSON call to a neuron, under a deadline; a non-2xx answer is an UpstreamError with its code. */
+  async call<T>(
     node: NodeState,
     method: 'GET' | 'POST',
     path: string,
-    body: unknown,
-    signal?: AbortSignal,
+    body?: unknown,
+    opts: CallOptions = {},
   ): Promise<T> {
-    let res;
+    const deadline = AbortSignal.timeout(opts.timeoutMs ?? this.cfg.upstream.call_timeout_s * 1000);
+    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const what = `${node.name} ${method} ${path}`;
+    let status: number;
+    let headers: UpstreamResponse['headers'];
+    let text: string;
     try {
-      res = await request(`${node.endpoint}${path}`, {
+      const res = await request(`${node.endpoint}${path}`, {
         method,
         headers: this.headers(node),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
-        dispatcher: agent,
+        dispatcher: this.agent,
       });
+      status = res.statusCode;
+      headers = res.headers;
+      text = await res.body.text();
     } catch (err) {
-      throw new UpstreamError(node.name, null, null, `${node.name} ${method} ${path}: ${(err as Error).message}`);
+      const failure = classifyFailure(err, deadline, opts.signal);
+      const why = failure === 'timeout' ? 'no answer in time' : (err as Error).message;
+      throw new UpstreamError(node.name, failure, `${what}: ${why}`);
     }
-    const text = await res.body.text();
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       // keep the text
     }
-    if (res.statusCode >= 400) {
+    if (status >= 400) {
       const msg = (parsed as { error?: { message?: string } })?.error?.message ?? text.slice(0, 300);
       throw new UpstreamError(
         node.name,
-        res.statusCode,
+        'http',
+        `${what}: HTTP ${status}: ${msg}`,
+        status,
         parsed,
-        `${node.name} ${method} ${path}: HTTP ${res.statusCode}: ${msg}`,
+        retryAfter(headers),
       );
     }
     return parsed as T;
   }
 
-  /** POSTs an inference request and returns the response as it starts (status, headers, body stream). */
+  /**
+   * POSTs an inference request and returns the response as it starts. `body` is already serialised
+   * (the caller answers a body it cannot serialise with a 400). A stream must answer within
+   * headers_timeout_s (the neuron starts streams at once, pinging while queued); a non-streaming
+   * request within request_timeout_s.
+   */
   async forward(
     node: NodeState,
     path: string,
-    body: unknown,
+    body: string,
+    stream: boolean,
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
+    const u = this.cfg.upstream;
+    const headersMs = (stream ? u.headers_timeout_s : u.request_timeout_s) * 1000;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), headersMs);
     try {
       const res = await request(`${node.endpoint}${path}`, {
         method: 'POST',
         headers: this.headers(node, headers),
-        body: JSON.stringify(body),
-        signal,
-        dispatcher: agent,
+        body,
+        signal: AbortSignal.any([signal, deadline.signal]),
+        dispatcher: this.agent,
+        headersTimeout: headersMs,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      throw new UpstreamError(node.name, null, null, `${node.name} POST ${path}: ${(err as Error).message}`);
+      const failure = classifyFailure(err, deadline.signal, signal);
+      const why = failure === 'timeout' ? `no answer within ${headersMs / 1000} s` : (err as Error).message;
+      throw new UpstreamError(node.name, failure, `${node.name} POST ${path}: ${why}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   discovery(node: NodeState, timeoutMs: number) {
-    return this.getJson<{ name: string; devices: NeuronDevice[] }>(node, '/discovery', timeoutMs);
+    return this.call<NeuronDiscovery>(node, 'GET', '/discovery', undefined, { timeoutMs });
   }
 
   models(node: NodeState, timeoutMs: number) {
-    return this.getJson<{ data: NeuronModel[] }>(node, '/models', timeoutMs);
+    return this.call<NeuronModelList>(node, 'GET', '/models', undefined, { timeoutMs });
   }
 
   health(node: NodeState, timeoutMs: number) {
-    return this.getJson<{ devices: NeuronDevice[] }>(node, '/health', timeoutMs);
+    return this.call<NeuronHealth>(node, 'GET', '/health', undefined, { timeoutMs });
+  }
+
+  load(node: NodeState, body: object, opts: CallOptions) {
+    return this.call<NeuronModel>(node, 'POST', '/models/load', body, opts);
+  }
+
+  unload(node: NodeState, id: string, opts: CallOptions = {}) {
+    return this.call<UnloadModelResponse>(node, 'POST', '/models/unload', { id }, opts);
+  }
+
+  pin(node: NodeState, id: string, pinned: boolean, opts: CallOptions = {}) {
+    return this.call<NeuronModel>(node, 'POST', '/models/pin', { id, pinned }, opts);
+  }
+
+  recycle(node: NodeState, device: string, opts: CallOptions = {}) {
+    return this.call<RecycleResponse>(node, 'POST', `/devices/${encodeURIComponent(device)}/recycle`, {}, opts);
+  }
+
+  tokenize(node: NodeState, body: object, opts: CallOptions = {}) {
+    return this.call<TokenizeResponse>(node, 'POST', '/v1/tokenize', body, opts);
   }
 }

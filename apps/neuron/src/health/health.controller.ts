@@ -9,6 +9,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { CORTEX_VERSION, type NeuronConfig } from '@app/core';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { DrainService } from '../http/drain.service';
+import { Public } from '../http/token.guard';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { DeviceStatsService } from './device-stats.service';
@@ -87,12 +88,14 @@ export class HealthController {
   }
 
   @Get('livez')
+  @Public()
   @HealthCheck()
   livez() {
     return this.health.check([() => this.indicators.check('process').up()]);
   }
 
   @Get('readyz')
+  @Public()
   @HealthCheck()
   readyz() {
     return this.health.check([

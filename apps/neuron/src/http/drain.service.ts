@@ -5,7 +5,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { NeuronConfig } from '@app/core';
 import { NEURON_CONFIG } from '../neuron.tokens';
-import { NeuronHttpError } from './neuron-http-error';
+import { CortexError } from '@app/core';
 
 @Injectable()
 export class DrainService implements BeforeApplicationShutdown {
@@ -18,7 +18,7 @@ export class DrainService implements BeforeApplicationShutdown {
 
   assertOpen(): void {
     if (this.draining) {
-      throw new NeuronHttpError(503, 'api_error', 'neuron is shutting down', 'shutting_down', null, 15);
+      throw new CortexError('shutting_down', 'neuron is shutting down', { retryAfterS: 15 });
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * Errors that reach no controller filter — invalid JSON, a body too large, an unknown route — in
- * the OpenAI envelope; health probes keep terminus's own bodies.
+ * Errors that reach no controller filter — invalid JSON, a body too large, an unknown route, a
+ * refused credential — in the OpenAI envelope; health probes keep terminus's own bodies.
  */
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,7 +13,7 @@ export class GlobalErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const url = http.getRequest<FastifyRequest>().url ?? '';
-    if (!/^\/(v1|models|devices)(\/|$|\?)/.test(url) && err instanceof HttpException) {
+    if (/^\/(livez|readyz)(\?|$)/.test(url) && err instanceof HttpException) {
       return void http.getResponse<FastifyReply>().status(err.getStatus()).send(err.getResponse());
     }
     this.openai.catch(err, host);

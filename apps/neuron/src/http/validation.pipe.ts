@@ -3,8 +3,7 @@
  * answering the first problem as a 400 that names the field.
  */
 import { ValidationPipe } from '@nestjs/common';
-import { flattenValidationErrors } from '@app/core';
-import { badRequest } from './neuron-http-error';
+import { flattenValidationErrors, invalidField } from '@app/core';
 
 export const openAIValidationPipe = new ValidationPipe({
   transform: true,
@@ -13,6 +12,6 @@ export const openAIValidationPipe = new ValidationPipe({
   forbidUnknownValues: false,
   exceptionFactory: (errors) => {
     const first = flattenValidationErrors(errors)[0] ?? 'body: invalid request';
-    return badRequest(first, first.split(':')[0] ?? null);
+    return invalidField(first.split(':')[0] ?? 'body', first);
   },
 });

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { type GenerationResult, SseStream } from '@app/core';
+import { type GenerationResult, SseStream, invalidField } from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
-import { badRequest, toHttpError } from '../http/neuron-http-error';
+import { toCortexError } from '../http/to-cortex-error';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { ChatCompletionDto } from './dto/chat-completion.dto';
@@ -126,7 +126,7 @@ export class InferenceController {
       sse!.end('data: [DONE]\n\n');
     } catch (err) {
       if (!sse) throw err; // not started: the filter answers with a status code
-      sse.end(`data: ${JSON.stringify(toHttpError(err).body())}\n\n`);
+      sse.end(`data: ${JSON.stringify(toCortexError(err).toOpenAI())}\n\n`);
     }
   }
 
@@ -138,7 +138,7 @@ export class InferenceController {
     const out = await this.registry
       .supervisorOf(record)
       .embed(record.id, inputs)
-      .catch((e: unknown) => Promise.reject(toHttpError(e)));
+      .catch((e: unknown) => Promise.reject(toCortexError(e)));
     record.lastUsedAt = Date.now();
     return {
       object: 'list',
@@ -154,7 +154,7 @@ export class InferenceController {
     const record = this.registry.serving(dto.model);
     const text = dto.text === undefined ? undefined : Array.isArray(dto.text) ? dto.text.join('') : dto.text;
     if (text === undefined && !dto.messages)
-      throw badRequest('messages: expected messages or text to count, got neither', 'messages');
+      throw invalidField('messages', 'messages: expected messages or text to count, got neither');
     const tools = dto.tools?.map((t) => ({
       name: t.function.name,
       description: t.function.description,
@@ -169,7 +169,7 @@ export class InferenceController {
         messages: dto.messages ? map.toWorkerMessages(dto.messages) : undefined,
         tools,
       })
-      .catch((e: unknown) => Promise.reject(toHttpError(e)));
+      .catch((e: unknown) => Promise.reject(toCortexError(e)));
     return { model: dto.model, count: out.count };
   }
 }

@@ -7,7 +7,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { FaultKind, GenerationResult, ParentToChild } from '@app/core';
 import { DrainService } from '../http/drain.service';
-import { toHttpError } from '../http/neuron-http-error';
+import { toCortexError } from '../http/to-cortex-error';
 import { M } from '../metrics/neuron-metrics';
 import type { ModelRecord } from '../models/model-record';
 import { ModelRegistryService } from '../models/model-registry.service';
@@ -70,7 +70,7 @@ export class InferenceService {
       this.record(record.id, result);
       return result;
     } catch (err) {
-      throw toHttpError(err);
+      throw toCortexError(err);
     } finally {
       signal.removeEventListener('abort', abort);
       aborts.delete(abort);
@@ -94,7 +94,7 @@ export class InferenceService {
       return await waiting;
     } catch (err) {
       if (err instanceof AdmissionRejected) this.rejections.inc({ model: record.id, reason: err.reason });
-      throw toHttpError(err);
+      throw toCortexError(err);
     } finally {
       this.gauges(record);
     }

@@ -2,8 +2,13 @@
  * Validated OpenAI request bodies → worker messages and sampling parameters, and worker results →
  * OpenAI response and chunk shapes. Pure functions.
  */
-import type { GenerationResult, SamplingParams, WorkerMessage, WorkerTool } from '@app/core';
-import { badRequest } from '../http/neuron-http-error';
+import {
+  type GenerationResult,
+  type SamplingParams,
+  type WorkerMessage,
+  type WorkerTool,
+  invalidField,
+} from '@app/core';
 import type { ChatCompletionDto, ChatMessageDto, SamplingDto } from './dto/chat-completion.dto';
 
 function text(content: ChatMessageDto['content'], path: string): string {
@@ -12,9 +17,9 @@ function text(content: ChatMessageDto['content'], path: string): string {
   return content
     .map((part, j) => {
       if (part.type === 'text') return String(part.text);
-      throw badRequest(
-        `${path}[${j}]: this model reads text only; ${String(part.type)} parts are not supported`,
+      throw invalidField(
         `${path}[${j}]`,
+        `${path}[${j}]: this model reads text only; ${String(part.type)} parts are not supported`,
         'vision_unsupported',
       );
     })
@@ -23,7 +28,7 @@ function text(content: ChatMessageDto['content'], path: string): string {
 
 export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
   if (messages.length === 0)
-    throw badRequest('messages: expected at least one message, got an empty array', 'messages');
+    throw invalidField('messages', 'messages: expected at least one message, got an empty array');
   return messages.map((m, i): WorkerMessage => {
     const path = `messages[${i}].content`;
     switch (m.role) {
@@ -48,9 +53,9 @@ export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
         };
       case 'tool':
         if (!m.tool_call_id) {
-          throw badRequest(
-            `messages[${i}].tool_call_id: expected the id of the tool call answered, got nothing`,
+          throw invalidField(
             `messages[${i}].tool_call_id`,
+            `messages[${i}].tool_call_id: expected the id of the tool call answered, got nothing`,
           );
         }
         return { role: 'tool', toolCallId: m.tool_call_id, content: text(m.content, path) };
@@ -72,7 +77,7 @@ export function toWorkerTools(dto: ChatCompletionDto): {
   if (typeof choice === 'object') {
     tools = tools.filter((t) => t.name === choice.function.name);
     if (!tools.length)
-      throw badRequest(`tool_choice.function.name: no tool named "${choice.function.name}" in tools`, 'tool_choice');
+      throw invalidField('tool_choice', `tool_choice.function.name: no tool named "${choice.function.name}" in tools`);
     return { tools, toolChoice: 'required' };
   }
   return { tools, toolChoice: choice };

@@ -8,7 +8,8 @@ import { DEFAULT_MAX_IN_FLIGHT, type NeuronConfig } from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { Admission } from '../inference/admission';
-import { NeuronHttpError, badRequest, modelNotFound } from '../http/neuron-http-error';
+import { CortexError } from '@app/core';
+import { modelNotFound } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import type { ModelRecord } from './model-record';
 import { resolveSource } from './source';
@@ -63,26 +64,22 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const r = this.records.get(id);
     if (!r || r.status === 'failed' || r.status === 'loading') {
       if (r?.status === 'loading') {
-        throw new NeuronHttpError(503, 'api_error', `model '${id}' is still loading`, 'model_loading', 'model', 2);
+        throw new CortexError('model_loading', `model '${id}' is still loading`, { param: 'model', retryAfterS: 2 });
       }
       throw modelNotFound(id);
     }
     if (r.status === 'recovering') {
-      throw new NeuronHttpError(
-        503,
-        'api_error',
-        `model '${id}' is recovering (its device restarted); retry shortly`,
-        'model_recovering',
-        'model',
-        2,
-      );
+      throw new CortexError('model_recovering', `model '${id}' is recovering (its device restarted); retry shortly`, {
+        param: 'model',
+        retryAfterS: 2,
+      });
     }
     return r;
   }
 
   supervisorOf(r: ModelRecord): DeviceSupervisor {
     const sup = this.devices.get(r.deviceId);
-    if (!sup) throw new NeuronHttpError(500, 'api_error', `device ${r.deviceId} vanished`, 'internal_error');
+    if (!sup) throw new CortexError('internal_error', `device ${r.deviceId} vanished`);
     return sup;
   }
 
@@ -93,13 +90,9 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const existing = this.records.get(req.id);
     if (existing && existing.status !== 'failed') {
       if (existing.source !== req.source) {
-        throw new NeuronHttpError(
-          409,
-          'invalid_request_error',
-          `model '${req.id}' is already loaded from "${existing.source}"`,
-          'model_exists',
-          'source',
-        );
+        throw new CortexError('model_exists', `model '${req.id}' is already loaded from "${existing.source}"`, {
+          param: 'source',
+        });
       }
       return Promise.resolve(existing);
     }
@@ -175,16 +168,17 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     if (wanted) {
       const sup = this.devices.get(wanted);
       if (!sup)
-        throw badRequest(
+        throw new CortexError(
+          'device_not_found',
           `device: no device "${wanted}" on this neuron (have ${all.map((s) => s.device.id).join(', ')})`,
-          'device',
+          { param: 'device' },
         );
       if (sup.state === 'failed')
-        throw new NeuronHttpError(503, 'api_error', `device ${wanted} has failed`, 'device_failed', 'device');
+        throw new CortexError('device_failed', `device ${wanted} has failed`, { param: 'device' });
       return sup;
     }
     const usable = all.filter((s) => s.state !== 'failed' && s.state !== 'stopped');
-    if (!usable.length) throw new NeuronHttpError(503, 'api_error', 'no usable device on this neuron', 'device_failed');
+    if (!usable.length) throw new CortexError('device_failed', 'no usable device on this neuron');
     const committed = (s: DeviceSupervisor) =>
       this.list()
         .filter((r) => r.deviceId === s.device.id)
@@ -209,12 +203,10 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     if (!r) throw modelNotFound(id);
     if (r.admission.inFlight > 0 && !opts.force) {
       if (!opts.drain) {
-        throw new NeuronHttpError(
-          409,
-          'invalid_request_error',
-          `model '${id}' has ${r.admission.inFlight} request(s) in flight; pass force or drain`,
+        throw new CortexError(
           'model_busy',
-          'id',
+          `model '${id}' has ${r.admission.inFlight} request(s) in flight; pass force or drain`,
+          { param: 'id' },
         );
       }
       const drained = await Promise.race([
@@ -222,12 +214,10 @@ export class ModelRegistryService implements OnApplicationBootstrap {
         new Promise<boolean>((res) => setTimeout(() => res(false), this.cfg.drain_timeout_s * 1000).unref()),
       ]);
       if (!drained) {
-        throw new NeuronHttpError(
-          409,
-          'invalid_request_error',
-          `model '${id}' still busy after ${this.cfg.drain_timeout_s} s of draining`,
+        throw new CortexError(
           'model_busy',
-          'id',
+          `model '${id}' still busy after ${this.cfg.drain_timeout_s} s of draining`,
+          { param: 'id' },
         );
       }
     }

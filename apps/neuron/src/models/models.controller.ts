@@ -1,7 +1,6 @@
 /** The model lifecycle API: GET /models, POST /models/load, /models/unload and /models/pin. */
-import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AdminGuard } from '../http/admin.guard';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { InferenceService } from '../inference/inference.service';
@@ -24,7 +23,6 @@ export class ModelsController {
   }
 
   @Post('load')
-  @UseGuards(AdminGuard)
   async load(@Body() dto: LoadModelDto, @Res() reply: FastifyReply): Promise<void> {
     const job = this.registry.load(dto);
     if (dto.wait === false) {
@@ -37,14 +35,12 @@ export class ModelsController {
 
   @Post('pin')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
   pin(@Body() dto: PinModelDto) {
     return describeModel(this.registry.pin(dto.id, dto.pinned ?? true));
   }
 
   @Post('unload')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
   async unload(@Body() dto: UnloadModelDto) {
     await this.registry.unload(dto.id, { ...dto, abortAll: (id) => this.inference.abortAll(id) });
     return { id: dto.id, status: 'unloaded' };

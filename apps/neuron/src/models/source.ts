@@ -4,10 +4,18 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import type { ErrorCode } from '@app/core';
 
 export type ResolvedSource = { kind: 'file'; path: string } | { kind: 'remote'; uri: string };
 
-export class SourceError extends Error {}
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode = 'invalid_source',
+  ) {
+    super(message);
+  }
+}
 
 function inside(dir: string, path: string): boolean {
   const rel = relative(dir, path);

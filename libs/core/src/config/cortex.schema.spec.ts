@@ -17,7 +17,13 @@ describe(CortexConfig.name, () => {
   it('gives every key its documented default on an empty file', () => {
     const sut = parse('');
     expect(sut.models_config).toBeUndefined();
-    expect(sut.gateway).toEqual({ listen: '0.0.0.0:31313', metrics_listen: '0.0.0.0:31314' });
+    expect(sut.gateway).toEqual({
+      listen: '127.0.0.1:31313',
+      metrics_listen: '127.0.0.1:31314',
+      cors_origins: [],
+      drain_timeout_s: 30,
+      metrics_public: false,
+    });
     expect(sut.eviction).toEqual({
       strategy: 'lru',
       defrag_after_cycles: 0,
@@ -25,18 +31,45 @@ describe(CortexConfig.name, () => {
       min_residency_s: 30,
     });
     expect(sut.neurons).toEqual([]);
-    expect(sut.auth).toEqual({ require_auth: false, keys: [] });
+    expect(sut.auth).toEqual({ require_auth: false, allow_anonymous: false, keys: [] });
     expect(sut.poller).toEqual({ interval_ms: 2000, timeout_ms: 2000, unhealthy_after: 3 });
+    expect(sut.upstream).toEqual({
+      connect_timeout_ms: 5000,
+      call_timeout_s: 30,
+      headers_timeout_s: 60,
+      request_timeout_s: 900,
+      idle_timeout_s: 120,
+      load_timeout_s: 1800,
+    });
+    expect(sut.limits).toEqual({
+      request_timeout_s: 30,
+      idle_timeout_s: 900,
+      body_max_mb: 32,
+      json_max_depth: 64,
+      stall_timeout_s: 30,
+      stall_buffer_mb: 8,
+    });
   });
 
   it('keeps defaults for keys a section leaves out', () => {
     const sut = parse('[gateway]\nlisten = "127.0.0.1:8080"\n[eviction]\nstrategy = "priority"');
-    expect(sut.gateway.metrics_listen).toBe('0.0.0.0:31314');
+    expect(sut.gateway.metrics_listen).toBe('127.0.0.1:31314');
     expect(sut.eviction.min_residency_s).toBe(30);
     expect(sut.eviction.strategy).toBe('priority');
   });
 
   it.each([
+    [
+      '[gateway]\nlisten = "0.0.0.0:31313"',
+      'cortex.toml: gateway.listen: "0.0.0.0:31313" is reachable from other machines, so it needs keys',
+    ],
+    [
+      '[gateway]\nmetrics_listen = "[::]:31314"',
+      'cortex.toml: gateway.metrics_listen: "[::]:31314" is reachable from other machines, so it needs',
+    ],
+    ['[gateway]\ncors_origins = ["*"]', 'cortex.toml: gateway.cors_origins: expected a list of origins'],
+    ['[upstream]\ncall_timeout_s = 0', 'cortex.toml: upstream.call_timeout_s: expected an integer >= 1, got 0'],
+    ['[limits]\njson_max_depth = 2', 'cortex.toml: limits.json_max_depth: expected an integer >= 8, got 2'],
     ['[gateway]\nlisten = "31313"', 'cortex.toml: gateway.listen: expected "host:port", got "31313"'],
     ['[gateway]\nmetrics_listen = 31314', 'cortex.toml: gateway.metrics_listen: expected "host:port", got 31314'],
     ['[gateway]\nlisten = "host:99999"', 'cortex.toml: gateway.listen: expected "host:port", got "host:99999"'],
@@ -117,5 +150,14 @@ describe(CortexConfig.name, () => {
     expect(issueOf('', { CORTEX_GATWAY__LISTEN: 'a:1' })).toContain(
       'environment CORTEX_GATWAY__LISTEN: unknown key "gatway"; did you mean "gateway"?',
     );
+  });
+
+  it('serves off loopback only with a credential on each port, or an explicit opt-out', () => {
+    const keyed = '[auth]\nrequire_auth = true\n[[auth.keys]]\nkey = "k"\naccount_id = "a"\n';
+    expect(() => parse(`[gateway]\nlisten = "0.0.0.0:1"\n${keyed}`)).not.toThrow();
+    expect(() => parse('[gateway]\nlisten = "0.0.0.0:1"\n[auth]\nallow_anonymous = true')).not.toThrow();
+    expect(() => parse('[gateway]\nmetrics_listen = "0.0.0.0:2"\nmetrics_token = "m"')).not.toThrow();
+    expect(() => parse('[gateway]\nmetrics_listen = "0.0.0.0:2"\nmetrics_public = true')).not.toThrow();
+    expect(() => parse('[gateway]\nlisten = "localhost:1"\nmetrics_listen = "[::1]:2"')).not.toThrow();
   });
 });

@@ -5,16 +5,52 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
-import { IntAtLeast, IsBool, IsHostPort, IsHttpUrl, IsNonEmptyString, IsTableList, OneOf, duplicates } from './expect';
+import { parseHostPort } from './expect';
+import {
+  IntAtLeast,
+  IsBool,
+  IsHostPort,
+  IsHttpUrl,
+  IsNonEmptyString,
+  IsOrigins,
+  IsTableList,
+  OneOf,
+  duplicates,
+} from './expect';
+import { LimitsSection } from './limits.schema';
+import { isLoopbackHost } from '../http/bearer';
 
 export const EVICTION_STRATEGIES = ['lru', 'priority'] as const;
 export type EvictionStrategy = (typeof EVICTION_STRATEGIES)[number];
 
 export class GatewaySection {
-  /** OpenAI + Anthropic API listener. */
-  @IsHostPort() listen = '0.0.0.0:31313';
-  /** Prometheus `/metrics` listener (nothing else is served there). */
-  @IsHostPort() metrics_listen = '0.0.0.0:31314';
+  /** OpenAI + Anthropic API listener; off loopback it needs auth.require_auth (or auth.allow_anonymous). */
+  @IsHostPort() listen = '127.0.0.1:31313';
+  /** Prometheus `/metrics` listener; off loopback it needs metrics_token (or metrics_public). */
+  @IsHostPort() metrics_listen = '127.0.0.1:31314';
+  /** Browser origins allowed to call the API (CORS); never applies to /admin. */
+  @IsOrigins() cors_origins: string[] = [];
+  /** On SIGTERM, how long in-flight requests may finish before the rest end with an error. */
+  @IntAtLeast(0) drain_timeout_s = 30;
+  /** Bearer token Prometheus must send to metrics_listen. */
+  @IsOptional() @IsNonEmptyString() metrics_token?: string;
+  /** Explicitly serve /metrics off loopback without a token. */
+  @IsBool() metrics_public = false;
+}
+
+/** Deadlines of the gateway's calls to neurons. */
+export class UpstreamSection {
+  @IntAtLeast(100) connect_timeout_ms = 5000;
+  /** Lifecycle and counting calls (unload, pin, recycle, tokenize, model lists). */
+  @IntAtLeast(1) call_timeout_s = 30;
+  /** A streaming request: until the neuron answers (it answers at once, then pings while queued). */
+  @IntAtLeast(1) headers_timeout_s = 60;
+  /** A non-streaming request: until the whole answer (it comes at the end of the generation). */
+  @IntAtLeast(1) request_timeout_s = 900;
+  /** A stream silent this long is dead (neurons ping every second). */
+  @IntAtLeast(1) idle_timeout_s = 120;
+  /** A whole cold load (evictions, download, load), however many requests wait for it. */
+  @IntAtLeast(1) load_timeout_s = 1800;
 }
 
 export class EvictionSection {
@@ -39,11 +75,15 @@ export class AuthKey {
   @IsNonEmptyString() account_id!: string;
   /** Label for metrics and logs; defaults to account_id (the secret is never a label). */
   @IsOptional() @IsNonEmptyString() key_id?: string;
+  /** May use /admin (load, unload, pin). */
+  @IsBool() admin = false;
 }
 
 export class AuthSection {
   /** When false, requests without a key (or with an unknown key) are served anonymously. */
   @IsBool() require_auth = false;
+  /** Explicitly serve anonymous requests on a non-loopback listen address. */
+  @IsBool() allow_anonymous = false;
   @IsTableList() @ValidateNested({ each: true }) @Type(() => AuthKey) keys: AuthKey[] = [];
 }
 
@@ -62,12 +102,34 @@ export class CortexConfig {
   @IsTableList() @ValidateNested({ each: true }) @Type(() => NeuronEntry) neurons: NeuronEntry[] = [];
   @ValidateNested() @Type(() => AuthSection) auth = new AuthSection();
   @ValidateNested() @Type(() => PollerSection) poller = new PollerSection();
+  @ValidateNested() @Type(() => UpstreamSection) upstream = new UpstreamSection();
+  @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);
     issues.push(...duplicates(this.auth.keys.map((k) => k.key)).map(() => 'auth.keys: duplicate key'));
     if (this.auth.require_auth && this.auth.keys.length === 0) {
       issues.push('auth.require_auth: expected at least one [[auth.keys]] entry when true, got none');
+    }
+    return [...issues, ...this.exposureIssues()];
+  }
+
+  /** Every port that leaves loopback needs a credential, unless the operator opts out in writing. */
+  private exposureIssues(): string[] {
+    const issues: string[] = [];
+    const api = parseHostPort(this.gateway.listen).host;
+    if (!isLoopbackHost(api) && !this.auth.require_auth && !this.auth.allow_anonymous) {
+      issues.push(
+        `gateway.listen: "${this.gateway.listen}" is reachable from other machines, so it needs keys: set ` +
+          'auth.require_auth = true with [[auth.keys]], or auth.allow_anonymous = true to serve anyone',
+      );
+    }
+    const metrics = parseHostPort(this.gateway.metrics_listen).host;
+    if (!isLoopbackHost(metrics) && !this.gateway.metrics_token && !this.gateway.metrics_public) {
+      issues.push(
+        `gateway.metrics_listen: "${this.gateway.metrics_listen}" is reachable from other machines, so it needs ` +
+          'gateway.metrics_token, or gateway.metrics_public = true to serve metrics to anyone',
+      );
     }
     return issues;
   }

@@ -120,3 +120,16 @@ export function EachOneOf(values: readonly string[], opts: ValidationOptions = {
 export function duplicates(values: readonly string[]): string[] {
   return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
 }
+
+/** CORS origins: exact `scheme://host[:port]` values. */
+export const IsOrigins = customValidator(
+  'isOrigins',
+  'a list of origins such as ["https://chat.example.com"]',
+  (v) => Array.isArray(v) && v.every((o) => typeof o === 'string' && /^https?:\/\/[^\s/]+$/.test(o)),
+);
+
+export const IsHostList = customValidator(
+  'isHostList',
+  'a list of host names such as ["huggingface.co"]',
+  (v) => Array.isArray(v) && v.every((h) => typeof h === 'string' && /^[A-Za-z0-9.-]+(:\d+)?$/.test(h)),
+);

@@ -18,17 +18,20 @@ describe(NeuronConfig.name, () => {
   it('gives every key its documented default on an empty file', () => {
     const sut = parse('');
     expect(sut).toMatchObject({
-      listen: '0.0.0.0:13131',
+      listen: '127.0.0.1:13131',
       name: hostname(),
       models_dir: 'models',
       devices: 'auto',
       threads: defaultThreads(),
       step_timeout_s: 60,
       drain_timeout_s: 10,
-      admission: { max_queue_depth: 16, max_wait_s: 30 },
+      admission: { max_queue_depth: 16, max_wait_s: 600 },
       preload: [],
+      allow_unauthenticated: false,
+      downloads: { enabled: false, allowed_hosts: ['huggingface.co'] },
+      limits: { request_timeout_s: 30, json_max_depth: 64, stall_timeout_s: 30 },
     });
-    expect(sut.admin_token).toBeUndefined();
+    expect(sut.token).toBeUndefined();
     expect(sut.admission.max_in_flight).toBeUndefined(); // then DEFAULT_MAX_IN_FLIGHT per device kind
     expect(defaultThreads()).toBeGreaterThanOrEqual(1);
   });
@@ -45,7 +48,9 @@ describe(NeuronConfig.name, () => {
     ['devices = []', 'devices: expected "auto", or a list'],
     ['threads = 0', 'threads: expected an integer >= 1, got 0'],
     ['name = ""', 'name: expected a non-empty string, got ""'],
-    ['admin_token = 1', 'admin_token: expected a non-empty string, got 1'],
+    ['token = 1', 'token: expected a non-empty string, got 1'],
+    ['listen = "0.0.0.0:13131"', 'listen: "0.0.0.0:13131" is reachable from other machines, so it needs a token'],
+    ['[downloads]\nallowed_hosts = ["https://x"]', 'downloads.allowed_hosts: expected a list of host names'],
     ['step_timeout_s = 0', 'step_timeout_s: expected an integer >= 1, got 0'],
     ['drain_timeout_s = -1', 'drain_timeout_s: expected an integer >= 0, got -1'],
     ['[admission]\nmax_in_flight = 0', 'admission.max_in_flight: expected an integer >= 1, got 0'],

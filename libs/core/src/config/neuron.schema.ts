@@ -6,14 +6,19 @@ import 'reflect-metadata';
 import { availableParallelism, hostname } from 'node:os';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
+import { isLoopbackHost } from '../http/bearer';
+import { LimitsSection } from './limits.schema';
 import {
   IntAtLeast,
+  IsBool,
   IsDeviceList,
+  IsHostList,
   IsHostPort,
   IsModelSource,
   IsNonEmptyString,
   IsTableList,
   duplicates,
+  parseHostPort,
 } from './expect';
 
 /** Default admission.max_in_flight per device kind (see AdmissionSection.max_in_flight). */
@@ -32,8 +37,12 @@ export class AdmissionSection {
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   /** Requests allowed to wait for a seat; more get 429. */
   @IntAtLeast(0) max_queue_depth = 16;
-  /** Longest wait for a seat before 503. */
-  @IntAtLeast(1) max_wait_s = 30;
+  /**
+   * Longest wait for a seat before 503. As long as the OpenAI and Anthropic SDKs wait for an answer
+   * (10 minutes): a queued stream gets pings meanwhile, and an agent's second request (a title, a
+   * sub-agent) waits behind a long generation instead of failing.
+   */
+  @IntAtLeast(1) max_wait_s = 600;
 }
 
 export class PreloadEntry {
@@ -45,11 +54,23 @@ export class PreloadEntry {
   @IsOptional() @IsNonEmptyString() device?: string;
 }
 
+/** `[downloads]`: remote model sources (`hf:`, `https://`) are off unless enabled here. */
+export class DownloadsSection {
+  @IsBool() enabled = false;
+  /** Hosts a source URL may name (the Hugging Face endpoint's host for `hf:` sources). */
+  @IsHostList() allowed_hosts: string[] = ['huggingface.co'];
+  @IntAtLeast(1) max_size_mb = 200 * 1024;
+  /** A whole download, and a download that receives nothing for stall_timeout_s, is stopped. */
+  @IntAtLeast(1) timeout_s = 4 * 3600;
+  @IntAtLeast(1) stall_timeout_s = 60;
+}
+
 /** One thread per two cores: llama.cpp's spinning threads collapse when oversubscribed. */
 export const defaultThreads = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
 
 export class NeuronConfig {
-  @IsHostPort() listen = '0.0.0.0:13131';
+  /** Off loopback it needs `token` (or allow_unauthenticated = true). */
+  @IsHostPort() listen = '127.0.0.1:13131';
   @IsNonEmptyString() name = hostname();
   /** Where model files live and downloads land, relative to neuron.toml. */
   @IsNonEmptyString() models_dir = 'models';
@@ -61,16 +82,28 @@ export class NeuronConfig {
   @IsOptional() @IntAtLeast(1) cpu_memory_mb?: number;
   /** llama.cpp threads per device worker. */
   @IntAtLeast(1) threads = defaultThreads();
-  /** When set, /models/load and /models/unload need `Authorization: Bearer <admin_token>`. */
-  @IsOptional() @IsNonEmptyString() admin_token?: string;
+  /** When set, every route but /livez and /readyz needs `Authorization: Bearer <token>`. */
+  @IsOptional() @IsNonEmptyString() token?: string;
+  /** Explicitly listen off loopback without a token. */
+  @IsBool() allow_unauthenticated = false;
   /** No token for this long during a generation counts as a hung device. */
   @IntAtLeast(1) step_timeout_s = 60;
   /** On SIGTERM, how long in-flight requests may finish before the workers stop. */
   @IntAtLeast(0) drain_timeout_s = 10;
   @ValidateNested() @Type(() => AdmissionSection) admission = new AdmissionSection();
   @IsTableList() @ValidateNested({ each: true }) @Type(() => PreloadEntry) preload: PreloadEntry[] = [];
+  @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
+  @ValidateNested() @Type(() => DownloadsSection) downloads = new DownloadsSection();
 
   crossCheck(): string[] {
-    return duplicates(this.preload.map((p) => p.id)).map((id) => `preload: duplicate id "${id}"`);
+    const issues = duplicates(this.preload.map((p) => p.id)).map((id) => `preload: duplicate id "${id}"`);
+    const host = parseHostPort(this.listen).host;
+    if (!isLoopbackHost(host) && !this.token && !this.allow_unauthenticated) {
+      issues.push(
+        `listen: "${this.listen}" is reachable from other machines, so it needs a token: set token ` +
+          '(NEURON_TOKEN) and give the gateway the same one, or allow_unauthenticated = true',
+      );
+    }
+    return issues;
   }
 }

@@ -1,2 +1,6 @@
 /** HTTP pieces both apps share. */
 export * from './sse-stream';
+export * from './json-body';
+export * from './server-hardening';
+export * from './framework-error';
+export * from './bearer';

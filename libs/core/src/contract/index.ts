@@ -1,0 +1,2 @@
+/** The gateway ⇄ neuron HTTP contract. */
+export * from './neuron-api';

@@ -1,0 +1,123 @@
+/**
+ * The HTTP contract between the gateway and its neurons: what /discovery, /health and /models
+ * answer and what the lifecycle routes take. The neuron builds these shapes and the gateway reads
+ * them, both typed from here; errors travel as OpenAI envelopes whose `code` is an ErrorCode.
+ */
+export type ModelStatus = 'loading' | 'loaded' | 'unloading' | 'recovering' | 'failed';
+export type DeviceKind = 'cpu' | 'cuda';
+export type DeviceState = 'starting' | 'ready' | 'recovering' | 'failed' | 'stopped';
+
+/** One model on a neuron (GET /models `data[]`, and the answer of load and pin). */
+export interface NeuronModel {
+  id: string;
+  source?: string;
+  device: string;
+  status: ModelStatus;
+  load_progress?: number;
+  vram_mb: number | null;
+  estimated_vram_mb?: number | null;
+  context_size: number | null;
+  train_context_size?: number | null;
+  in_flight: number;
+  queue_depth: number;
+  max_in_flight: number;
+  max_queue_depth?: number;
+  last_used_at: string | null;
+  loaded_at: string | null;
+  capabilities?: string[];
+  pinned?: boolean;
+  error?: string | null;
+}
+
+export interface NeuronModelList {
+  object: 'list';
+  data: NeuronModel[];
+}
+
+/** One device as GET /health reports it. */
+export interface NeuronDevice {
+  id: string;
+  kind: DeviceKind;
+  state: DeviceState | string;
+  pid?: number | null;
+  restarts?: number;
+  last_fault?: string | null;
+  vram_total_mb: number;
+  vram_free_mb: number | null;
+  vram_used_mb?: number | null;
+  models?: string[];
+}
+
+export interface NeuronHealth {
+  status: 'ok' | 'degraded' | 'shutting_down';
+  name: string;
+  uptime_s: number;
+  devices: NeuronDevice[];
+  models: Array<{
+    id: string;
+    device: string;
+    status: ModelStatus;
+    in_flight: number;
+    queue_depth: number;
+    max_in_flight: number;
+    max_queue_depth: number;
+    rejected_queue_full: number;
+    rejected_timeout: number;
+    last_used_at: string | null;
+  }>;
+}
+
+export interface NeuronDiscovery {
+  name: string;
+  hostname: string;
+  version: string;
+  devices: Array<{ id: string; kind: DeviceKind; name: string; vram_total_mb: number }>;
+}
+
+/** POST /models/load */
+export interface LoadModelRequest {
+  id: string;
+  source: string;
+  context_size?: number;
+  max_in_flight?: number;
+  device?: string;
+  /** false: answer 202 at once and report progress in GET /models. */
+  wait?: boolean;
+}
+
+/** POST /models/unload */
+export interface UnloadModelRequest {
+  id: string;
+  /** Abort requests in flight (and cancel a load in progress). */
+  force?: boolean;
+  /** Stop admitting, wait up to drain_timeout_s for requests in flight. */
+  drain?: boolean;
+}
+
+export interface UnloadModelResponse {
+  id: string;
+  status: 'unloaded' | 'cancelled';
+}
+
+/** POST /models/pin */
+export interface PinModelRequest {
+  id: string;
+  pinned?: boolean;
+}
+
+/** POST /v1/tokenize */
+export interface TokenizeResponse {
+  model: string;
+  count: number;
+}
+
+/** POST /devices/:id/recycle */
+export interface RecycleResponse {
+  id: string;
+  state: string;
+  pid: number | null;
+  models: string[];
+}
+
+/** Neuron routes that answer without a token (orchestrators probe them). */
+export const NEURON_PUBLIC_PATHS = ['/livez', '/readyz'] as const;

@@ -1,0 +1,4 @@
+/** Pure error model shared by both apps and libs/translate (no I/O here). */
+export * from './error-codes';
+export * from './envelopes';
+export * from './cortex-error';

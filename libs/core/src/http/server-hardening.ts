@@ -1,0 +1,43 @@
+/**
+ * Limits both apps' HTTP servers share: how long a request may take to arrive (slowloris), how long
+ * a silent connection lives, the JSON parser with its depth limit, and a body limit per route
+ * (inference bodies carry images; admin bodies are a few fields). Bodies over a limit are a 413.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { installJsonParser } from './json-body';
+
+export interface HttpLimits {
+  /** The whole request (headers and body) must arrive within this. */
+  request_timeout_s: number;
+  /** A connection with no traffic either way for this long is closed. */
+  idle_timeout_s: number;
+  /** Inference routes' body limit. */
+  body_max_mb: number;
+  json_max_depth: number;
+}
+
+/** Admin and lifecycle routes take a few fields. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+export function serverOptions(limits: HttpLimits): FastifyServerOptions {
+  const requestMs = limits.request_timeout_s * 1000;
+  return {
+    bodyLimit: SMALL_BODY_BYTES,
+    requestTimeout: requestMs,
+    connectionTimeout: limits.idle_timeout_s * 1000,
+    maxParamLength: 256,
+    return503OnClosing: true,
+  };
+}
+
+/**
+ * Installs the JSON parser and gives every route whose URL starts with one of `largeBodyPrefixes`
+ * the inference body limit; all others keep SMALL_BODY_BYTES. Call before routes are registered.
+ */
+export function hardenServer(fastify: FastifyInstance, limits: HttpLimits, largeBodyPrefixes: string[]): void {
+  installJsonParser(fastify, limits.json_max_depth);
+  const large = limits.body_max_mb * 1024 * 1024;
+  fastify.addHook('onRoute', (route) => {
+    if (largeBodyPrefixes.some((p) => route.url.startsWith(p))) route.bodyLimit = large;
+  });
+}
