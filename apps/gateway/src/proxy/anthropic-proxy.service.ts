@@ -5,7 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SseStream } from '@app/core';
+import { SseStream, isErrorCode, kindOf, statusOf } from '@app/core';
 import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
 import { toCortexError } from '../http/error.filters';
 import { RouterService } from '../router/router.service';
@@ -32,7 +32,8 @@ export class AnthropicProxyService {
     const signal = clientGone(reply);
     const translator = this.translation.stream({ model: requested });
     let sse: SseStream | undefined;
-    const startSse = () => (sse ??= new SseStream(reply, () => frames(translator.ping()), 1000));
+    const startSse = () =>
+      (sse ??= new SseStream(reply, { pingFrame: () => frames(translator.ping()), ...this.forward.sseOptions() }));
     let d: Dispatch;
     try {
       d = await this.forward.dispatch(
@@ -107,12 +108,10 @@ export class AnthropicProxyService {
     }
     const err = obj.error as { message?: string; code?: string; type?: string } | undefined;
     if (err) {
-      // A device restarting is an overload the client may retry; anything else is an API error.
-      const retryable = ['device_fault', 'device_recovering', 'model_recovering', 'shutting_down'].includes(
-        err.code ?? '',
-      );
-      const status = retryable ? 503 : 500;
-      return translator.failFromUpstream(status, err.message ?? 'upstream error');
+      // Capacity and lifecycle codes (a restarting device, a queue timeout, a shutdown) are an
+      // overload the client may retry; a failed device or anything unknown is an API error.
+      const kind = isErrorCode(err.code) && err.code !== 'device_failed' ? kindOf(err.code) : 'internal';
+      return translator.failFromUpstream(statusOf(kind), err.message ?? 'upstream error');
     }
     return translator.push(obj as never);
   }

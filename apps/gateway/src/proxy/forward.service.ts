@@ -3,10 +3,10 @@
  * once on another replica (the failed node is counted as a failed poll). Also records the request
  * metrics once the response has been passed through.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { type CortexConfig, CortexError, isErrorCode } from '@app/core';
+import { type CortexConfig, CortexError, type SseOptions, isErrorCode, sseLimits } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
@@ -50,6 +50,8 @@ function principalHeaders(h: Headers): Record<string, string> {
 
 @Injectable()
 export class ForwardService {
+  private readonly log = new Logger('Proxy');
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     private readonly router: RouterService,
@@ -114,6 +116,14 @@ export class ForwardService {
         throw again;
       }
     }
+  }
+
+  /** How client streams treat slow readers ([limits] stall_timeout_s, stall_buffer_mb). */
+  sseOptions(): SseOptions {
+    return {
+      ...sseLimits(this.cfg.limits),
+      onDrop: (why) => this.log.warn(`dropped a client stream that ${why.replace(/_/g, ' ')}`),
+    };
   }
 
   /** Records duration, TTFT, token counts and decode speed of a passed-through response. */

@@ -42,7 +42,7 @@ export class OpenAIProxyService {
     const { body, model } = requireModel(raw);
     const signal = clientGone(reply);
     let sse: SseStream | undefined;
-    const startSse = () => (sse ??= new SseStream(reply));
+    const startSse = () => (sse ??= new SseStream(reply, this.forward.sseOptions()));
     let d: Dispatch;
     try {
       d = await this.forward.dispatch(

@@ -99,7 +99,7 @@ describe('DeviceSupervisor', () => {
       () => undefined,
     );
     const genFailed = gen.result.catch((e: Error) => e);
-    const load = sup.load({ id: 'b', source: '/m/b.gguf', downloadDir: '/m', sequences: 1 });
+    const load = sup.load({ id: 'b', source: '/m/b.gguf', sequences: 1 });
     await vi.advanceTimersByTimeAsync(10_000); // a 10 s load; the generation's limit before its first token is 4 s
     expect(worker.killed).toBeUndefined();
     const loadMsg = worker.sent.find((m) => m.type === 'load')!;
@@ -108,5 +108,27 @@ describe('DeviceSupervisor', () => {
     await vi.advanceTimersByTimeAsync(4_500); // load finished: now silence is a hang
     expect(worker.killed).toBe('SIGKILL');
     expect(await genFailed).toBeInstanceOf(Error);
+  });
+
+  it('treats a restart that cannot fork as one more crash, never an unhandled rejection', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'setTimeout', 'Date'] });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const { sup, worker } = await started(cpu);
+    let launches = 0;
+    (sup as unknown as { opts: { launcher: ProcessLauncher } }).opts.launcher = {
+      launch: () => {
+        launches++;
+        throw new Error('spawn EAGAIN');
+      },
+    };
+    worker.kill('SIGKILL'); // the worker dies; every restart after it fails to fork
+    await vi.advanceTimersByTimeAsync(120_000);
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+    expect(launches).toBeGreaterThanOrEqual(4);
+    expect(sup.state).toBe('failed'); // the crash-loop policy, not a dead neuron
+    expect(sup.lastFault).toMatch(/could not start the worker: spawn EAGAIN/);
   });
 });

@@ -84,7 +84,7 @@ export class DeviceSupervisor {
   async start(): Promise<void> {
     this.state = 'starting';
     this.watchdog ??= setInterval(() => this.checkHangs(), 250).unref();
-    await this.spawn();
+    await this.respawn();
   }
 
   /** Resolves once the device can take work (now, or after a running restart). */
@@ -139,7 +139,7 @@ export class DeviceSupervisor {
     this.markRecovering();
     this.detach()?.kill('SIGTERM');
     this.failPending(new DeviceUnavailableError(this.device.id, 'recycling'));
-    await this.spawn();
+    await this.respawn();
   }
 
   async stop(): Promise<void> {
@@ -299,7 +299,17 @@ export class DeviceSupervisor {
     }
     const delay = restartDelayMs(this.crashes.length);
     this.opts.hooks.log(`device ${this.device.id}: restarting worker in ${delay} ms`);
-    this.restartTimer = setTimeout(() => void this.spawn(), delay);
+    this.restartTimer = setTimeout(() => void this.respawn(), delay);
+  }
+
+  /** A restart that itself fails (fork refused, out of processes) is one more crash, never an unhandled rejection. */
+  private async respawn(): Promise<void> {
+    try {
+      await this.spawn();
+    } catch (err) {
+      this.detach();
+      this.poison('start_failed', `could not start the worker: ${(err as Error).message}`);
+    }
   }
 
   private markRecovering(): void {

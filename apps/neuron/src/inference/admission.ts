@@ -23,6 +23,10 @@ interface Waiter {
 
 export class Admission {
   inFlight = 0;
+  /** Short work that needs no seat (token counting) but must finish before an unload. */
+  light = 0;
+  /** A draining unload: nothing new is admitted. */
+  closedReason: string | null = null;
   readonly rejected: Record<RejectReason, number> = { queue_full: 0, wait_timeout: 0, closed: 0 };
   private readonly queue: Waiter[] = [];
   private idleWaiters: Array<() => void> = [];
@@ -42,8 +46,17 @@ export class Admission {
     return Math.min(120, Math.max(1, 2 * (this.queue.length + 1)));
   }
 
+  /** True when a request arriving now would have to queue (and there is room to). */
+  mustWait(): boolean {
+    return (this.inFlight >= this.seats || this.queue.length > 0) && this.queue.length < this.queueMax;
+  }
+
   /** Takes a seat (waiting if needed); returns the function that gives it back. */
   acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.closedReason !== null) {
+      this.rejected.closed++;
+      return Promise.reject(new AdmissionRejected('closed', 503, 2, this.closedReason));
+    }
     if (this.inFlight < this.seats && this.queue.length === 0) return Promise.resolve(this.take());
     if (this.queue.length >= this.queueMax) {
       this.rejected.queue_full++;
@@ -80,18 +93,45 @@ export class Admission {
     });
   }
 
-  /** Refuses everyone waiting (unload, shutdown). */
+  /** Counts seatless work (refused while closed); returns the function that ends it. */
+  track(): () => void {
+    if (this.closedReason !== null) throw new AdmissionRejected('closed', 503, 2, this.closedReason);
+    this.light++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.light--;
+      this.notifyIdle();
+    };
+  }
+
+  /** Work admitted and not finished, with or without a seat. */
+  get busy(): number {
+    return this.inFlight + this.light;
+  }
+
+  /** Refuses everyone waiting and, until reopen(), everyone new (unload, shutdown). */
   close(message: string): void {
+    this.closedReason = message;
     for (const w of this.queue.splice(0)) {
       this.rejected.closed++;
       w.fail(new AdmissionRejected('closed', 503, 2, message));
     }
   }
 
+  reopen(): void {
+    this.closedReason = null;
+  }
+
   /** Resolves when nothing is running. */
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.busy === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private notifyIdle(): void {
+    if (this.busy === 0) this.idleWaiters.splice(0).forEach((r) => r());
   }
 
   private take(): () => void {
@@ -103,7 +143,7 @@ export class Admission {
       this.inFlight--;
       const next = this.queue.shift();
       if (next) next.grant();
-      else if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+      else this.notifyIdle();
     };
   }
 

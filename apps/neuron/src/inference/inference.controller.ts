@@ -4,13 +4,33 @@
  * /v1/models. Thin: request mapping here, the work in InferenceService.
  */
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  Res,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { type GenerationResult, SseStream, invalidField } from '@app/core';
+import {
+  type GenerationResult,
+  type NeuronConfig,
+  SseStream,
+  type TokenizeResponse,
+  invalidField,
+  sseLimits,
+} from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { toCortexError } from '../http/to-cortex-error';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { ModelRegistryService } from '../models/model-registry.service';
+import { NEURON_CONFIG } from '../neuron.tokens';
 import { ChatCompletionDto } from './dto/chat-completion.dto';
 import { CompletionDto, EmbeddingsDto, TokenizeDto } from './dto/other.dto';
 import { type GenerateRequest, InferenceService } from './inference.service';
@@ -35,7 +55,10 @@ const ids = (prefix: string, model: string): map.ResponseIds => ({
 @UseFilters(OpenAIErrorFilter)
 @UsePipes(openAIValidationPipe)
 export class InferenceController {
+  private readonly log = new Logger('Inference');
+
   constructor(
+    @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
     private readonly inference: InferenceService,
     private readonly registry: ModelRegistryService,
   ) {}
@@ -106,17 +129,24 @@ export class InferenceController {
     frames: { start?(): unknown; text(t: string): unknown; finish(r: GenerationResult): unknown[] },
   ): Promise<void> {
     const signal = disconnectSignal(reply);
-    // Frames are written as the worker sends them (it cannot be paused mid-token), so the write
-    // promises are not awaited; a slow client buffers at most one generation's frames.
+    // The stream starts as soon as the request must queue, so pings keep the client (and any proxy)
+    // waiting. Frames are written as the worker sends them (it cannot be paused mid-token); a client
+    // that stops reading is dropped after stall_timeout_s, which aborts its generation.
     let sse: SseStream | undefined;
+    const start = () =>
+      (sse ??= new SseStream(reply, {
+        ...sseLimits(this.cfg.limits),
+        onDrop: (why) => this.log.warn(`dropped a ${req.modelId} stream whose client ${why.replace(/_/g, ' ')}`),
+      }));
     try {
       const result = await this.inference.generate(
         req,
         signal,
         {
+          onQueued: start,
           onAdmitted: () => {
-            sse = new SseStream(reply);
-            if (frames.start) void sse.data(frames.start());
+            start();
+            if (frames.start) void sse!.data(frames.start());
           },
           onText: (t) => void (t && sse?.data(frames.text(t))),
         },
@@ -132,14 +162,11 @@ export class InferenceController {
 
   @Post('embeddings')
   @HttpCode(200)
-  async embeddings(@Body() dto: EmbeddingsDto) {
+  async embeddings(@Body() dto: EmbeddingsDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const inputs = Array.isArray(dto.input) ? dto.input : [dto.input];
-    const record = this.registry.serving(dto.model);
-    const out = await this.registry
-      .supervisorOf(record)
-      .embed(record.id, inputs)
-      .catch((e: unknown) => Promise.reject(toCortexError(e)));
-    record.lastUsedAt = Date.now();
+    const out = await this.inference.run(dto.model, disconnectSignal(reply), true, (record, sup) =>
+      sup.embed(record.id, inputs),
+    );
     return {
       object: 'list',
       data: out.vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
@@ -150,8 +177,7 @@ export class InferenceController {
 
   @Post('tokenize')
   @HttpCode(200)
-  async tokenize(@Body() dto: TokenizeDto) {
-    const record = this.registry.serving(dto.model);
+  async tokenize(@Body() dto: TokenizeDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenizeResponse> {
     const text = dto.text === undefined ? undefined : Array.isArray(dto.text) ? dto.text.join('') : dto.text;
     if (text === undefined && !dto.messages)
       throw invalidField('messages', 'messages: expected messages or text to count, got neither');
@@ -160,16 +186,10 @@ export class InferenceController {
       description: t.function.description,
       parameters: t.function.parameters,
     }));
-    const out = await this.registry
-      .supervisorOf(record)
-      .tokenize({
-        type: 'tokenize',
-        modelId: record.id,
-        text,
-        messages: dto.messages ? map.toWorkerMessages(dto.messages) : undefined,
-        tools,
-      })
-      .catch((e: unknown) => Promise.reject(toCortexError(e)));
+    const messages = dto.messages ? map.toWorkerMessages(dto.messages) : undefined;
+    const out = await this.inference.run(dto.model, disconnectSignal(reply), false, (record, sup) =>
+      sup.tokenize({ type: 'tokenize', modelId: record.id, text, messages, tools }),
+    );
     return { model: dto.model, count: out.count };
   }
 }

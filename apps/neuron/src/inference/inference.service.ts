@@ -17,6 +17,8 @@ import { AdmissionRejected } from './admission';
 export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;
 
 export interface GenerateHooks {
+  /** No seat is free: the request waits in the queue (streams start now and ping meanwhile). */
+  onQueued?(): void;
   /** A seat was granted (streams send their role chunk now, before prefill). */
   onAdmitted?(): void;
   onText?(text: string): void;
@@ -53,7 +55,7 @@ export class InferenceService {
     this.drain.assertOpen();
     const record = this.registry.serving(req.modelId);
     const sup = this.registry.supervisorOf(record);
-    const release = await this.admit(record, signal);
+    const release = await this.admit(record, signal, hooks.onQueued);
     const leave = this.drain.enter();
     const aborts = this.active.get(record.id) ?? new Set<() => void>();
     this.active.set(record.id, aborts);
@@ -81,14 +83,52 @@ export class InferenceService {
     }
   }
 
+  /**
+   * Work on a model outside a generation (embeddings, token counts): refused while draining or
+   * unloading, counted for unload and shutdown. `seat` work (embeddings compute on the device)
+   * takes a generation seat; counting takes none, so it never queues behind a long generation.
+   */
+  async run<T>(
+    modelId: string,
+    signal: AbortSignal,
+    seat: boolean,
+    work: (record: ModelRecord, sup: ReturnType<ModelRegistryService['supervisorOf']>) => Promise<T>,
+  ): Promise<T> {
+    this.drain.assertOpen();
+    const record = this.registry.serving(modelId);
+    const release = seat ? await this.admit(record, signal) : this.track(record);
+    const leave = this.drain.enter();
+    this.gauges(record);
+    try {
+      return await work(record, this.registry.supervisorOf(record));
+    } catch (err) {
+      throw toCortexError(err);
+    } finally {
+      record.lastUsedAt = Date.now();
+      release();
+      leave();
+      this.gauges(record);
+    }
+  }
+
+  private track(record: ModelRecord): () => void {
+    try {
+      return record.admission.track();
+    } catch (err) {
+      throw toCortexError(err);
+    }
+  }
+
   /** Aborts every generation of a model (forced unload). */
   abortAll(modelId: string): void {
     this.active.get(modelId)?.forEach((abort) => abort());
   }
 
-  private async admit(record: ModelRecord, signal: AbortSignal): Promise<() => void> {
+  private async admit(record: ModelRecord, signal: AbortSignal, onQueued?: () => void): Promise<() => void> {
     record.lastUsedAt = Date.now();
+    const queued = record.admission.mustWait();
     const waiting = record.admission.acquire(signal);
+    if (queued) onQueued?.();
     this.gauges(record);
     try {
       return await waiting;

@@ -1,7 +1,8 @@
-/** What the neuron knows about one model; `/models` lists these. */
-import type { Admission } from '../inference/admission';
+/** What the neuron knows about one model; `/models` lists these in the contract's NeuronModel shape. */
+import type { ModelStatus, NeuronModel } from '@app/core';
+import { Admission } from '../inference/admission';
 
-export type ModelStatus = 'loading' | 'loaded' | 'recovering' | 'failed';
+export type { ModelStatus };
 
 export interface ModelRecord {
   id: string;
@@ -21,9 +22,39 @@ export interface ModelRecord {
   /** Pinned models are never evicted by a gateway (set through POST /models/pin). */
   pinned: boolean;
   error: string | null;
+  /** Aborts the load in progress (download or worker load) when an unload cancels it. */
+  cancelLoad?: AbortController;
 }
 
-export function describeModel(r: ModelRecord) {
+export function newRecord(
+  id: string,
+  source: string,
+  deviceId: string,
+  maxInFlight: number,
+  queue: { max_queue_depth: number; max_wait_s: number },
+): ModelRecord {
+  return {
+    id,
+    source,
+    deviceId,
+    status: 'loading',
+    loadProgress: 0,
+    vramMb: null,
+    estimatedVramMb: null,
+    contextSize: null,
+    trainContextSize: null,
+    maxInFlight,
+    admission: new Admission(maxInFlight, queue.max_queue_depth, queue.max_wait_s * 1000),
+    lastUsedAt: null,
+    loadedAt: null,
+    capabilities: [],
+    pinned: false,
+    error: null,
+    cancelLoad: new AbortController(),
+  };
+}
+
+export function describeModel(r: ModelRecord): NeuronModel {
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   return {
     id: r.id,

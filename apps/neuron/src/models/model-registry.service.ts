@@ -1,25 +1,27 @@
 /**
- * The model lifecycle on this neuron: single-flight loads (concurrent loads of one id share one),
- * device choice, unload with drain or force, and status that follows the device supervisors
- * (recovering while a poisoned device restarts, loaded again once it reloads).
+ * The model lifecycle on this neuron: single-flight loads (concurrent loads of one id share one;
+ * remote sources are downloaded first, outside the device worker), unload with drain or force, and
+ * status that follows the device supervisors (recovering while a poisoned device restarts, loaded
+ * again once it reloads). An unload never leaves a ghost: during a load it is a 409, or with force
+ * it cancels the load; a draining unload admits nothing new.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DEFAULT_MAX_IN_FLIGHT, type NeuronConfig } from '@app/core';
+import { CortexError, DEFAULT_MAX_IN_FLIGHT, type LoadModelRequest, type NeuronConfig } from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
-import { Admission } from '../inference/admission';
-import { CortexError } from '@app/core';
+import { ModelDownloadService } from '../downloads/model-download.service';
 import { modelNotFound } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
-import type { ModelRecord } from './model-record';
+import { chooseDevice } from './device-choice';
+import { type ModelRecord, newRecord } from './model-record';
 import { resolveSource } from './source';
 
-export interface LoadRequest {
-  id: string;
-  source: string;
-  context_size?: number;
-  max_in_flight?: number;
-  device?: string;
+export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
+
+export interface UnloadOptions {
+  force?: boolean;
+  drain?: boolean;
+  abortAll?: (id: string) => void;
 }
 
 @Injectable()
@@ -27,14 +29,17 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   private readonly log = new Logger('Models');
   private readonly records = new Map<string, ModelRecord>();
   private readonly loads = new Map<string, Promise<ModelRecord>>();
+  /** Ids whose cancelled load is still unwinding in its worker; a new load of them waits for that. */
+  private readonly cancelling = new Set<string>();
 
   constructor(
     @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
     private readonly devices: DeviceWorkerService,
+    private readonly downloads: ModelDownloadService,
   ) {
     devices.onModelStatus((_device, id, status, detail) => {
       const r = this.records.get(id);
-      if (!r) return;
+      if (!r || r.status === 'loading') return;
       r.status = status;
       r.error = status === 'failed' ? (detail ?? 'reload failed') : null;
       if (status === 'loaded') r.loadedAt = Date.now();
@@ -59,22 +64,26 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     return this.records.get(id);
   }
 
-  /** The record of a model ready to serve, or the HTTP error that says why not. */
+  /** The record of a model ready to serve, or the error that says why not. */
   serving(id: string): ModelRecord {
     const r = this.records.get(id);
-    if (!r || r.status === 'failed' || r.status === 'loading') {
-      if (r?.status === 'loading') {
-        throw new CortexError('model_loading', `model '${id}' is still loading`, { param: 'model', retryAfterS: 2 });
-      }
-      throw modelNotFound(id);
+    const retry = { param: 'model', retryAfterS: 2 };
+    switch (r?.status) {
+      case 'loaded':
+        return r;
+      case 'loading':
+        throw new CortexError('model_loading', `model '${id}' is still loading`, retry);
+      case 'unloading':
+        throw new CortexError('model_unloading', `model '${id}' is being unloaded; retry on another neuron`, retry);
+      case 'recovering':
+        throw new CortexError(
+          'model_recovering',
+          `model '${id}' is recovering (its device restarted); retry shortly`,
+          retry,
+        );
+      default:
+        throw modelNotFound(id);
     }
-    if (r.status === 'recovering') {
-      throw new CortexError('model_recovering', `model '${id}' is recovering (its device restarted); retry shortly`, {
-        param: 'model',
-        retryAfterS: 2,
-      });
-    }
-    return r;
   }
 
   supervisorOf(r: ModelRecord): DeviceSupervisor {
@@ -87,6 +96,12 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   load(req: LoadRequest): Promise<ModelRecord> {
     const running = this.loads.get(req.id);
     if (running) return running;
+    if (this.cancelling.has(req.id)) {
+      throw new CortexError('load_in_progress', `model '${req.id}' is still cancelling its last load; retry shortly`, {
+        param: 'id',
+        retryAfterS: 2,
+      });
+    }
     const existing = this.records.get(req.id);
     if (existing && existing.status !== 'failed') {
       if (existing.source !== req.source) {
@@ -97,62 +112,64 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       return Promise.resolve(existing);
     }
     const resolved = resolveSource(req.source, this.cfg.models_dir);
-    const sup = this.pickDevice(req.device);
+    if (resolved.kind === 'remote') this.downloads.assertAllowed(resolved.uri);
+    const sup = chooseDevice(this.devices.list(), this.list(), req.device);
     const maxInFlight = req.max_in_flight ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
-    const a = this.cfg.admission;
-    const record: ModelRecord = {
-      id: req.id,
-      source: req.source,
-      deviceId: sup.device.id,
-      status: 'loading',
-      loadProgress: 0,
-      vramMb: null,
-      estimatedVramMb: null,
-      contextSize: null,
-      trainContextSize: null,
-      maxInFlight,
-      admission: new Admission(maxInFlight, a.max_queue_depth, a.max_wait_s * 1000),
-      lastUsedAt: null,
-      loadedAt: null,
-      capabilities: [],
-      pinned: false,
-      error: null,
-    };
+    const record = newRecord(req.id, req.source, sup.device.id, maxInFlight, this.cfg.admission);
     this.records.set(req.id, record);
-    const spec = {
-      id: req.id,
-      source: resolved.kind === 'file' ? resolved.path : resolved.uri,
-      downloadDir: this.cfg.models_dir,
-      contextSize: req.context_size,
-      sequences: maxInFlight,
-    };
     this.log.log(`loading ${req.id} from ${req.source} on ${sup.device.id}`);
     const started = Date.now();
-    const job = sup
-      .load(spec, (p) => (record.loadProgress = p))
-      .then((res) => {
-        Object.assign(record, {
-          status: 'loaded',
-          loadProgress: 1,
-          vramMb: res.vramMb,
-          estimatedVramMb: res.estimatedVramMb,
-          contextSize: res.contextSize,
-          trainContextSize: res.trainContextSize,
-          capabilities: res.capabilities,
-          loadedAt: Date.now(),
-        });
-        this.log.log(`loaded ${req.id} on ${sup.device.id} in ${Date.now() - started} ms (context ${res.contextSize})`);
+    const job = this.loadOnDevice(record, sup, req, resolved)
+      .then(() => {
+        this.log.log(
+          `loaded ${req.id} on ${sup.device.id} in ${Date.now() - started} ms (context ${record.contextSize})`,
+        );
         return record;
       })
       .catch((err: Error) => {
+        if (record.cancelLoad?.signal.aborted)
+          throw new CortexError('request_aborted', `load of '${req.id}' was cancelled by an unload`);
         record.status = 'failed';
         record.error = err.message;
         this.log.error(`load of ${req.id} failed: ${err.message}`);
         throw err;
       })
-      .finally(() => this.loads.delete(req.id));
+      .finally(() => {
+        if (this.loads.get(req.id) === job) this.loads.delete(req.id);
+        delete record.cancelLoad;
+      });
     this.loads.set(req.id, job);
     return job;
+  }
+
+  private async loadOnDevice(
+    record: ModelRecord,
+    sup: DeviceSupervisor,
+    req: LoadRequest,
+    source: ReturnType<typeof resolveSource>,
+  ): Promise<void> {
+    const cancel = record.cancelLoad!.signal;
+    const remote = source.kind === 'remote';
+    const path = remote
+      ? await this.downloads.fetch(source.uri, (p) => (record.loadProgress = 0.5 * p), cancel)
+      : source.path;
+    cancel.throwIfAborted();
+    const spec = { id: req.id, source: path, contextSize: req.context_size, sequences: record.maxInFlight };
+    const res = await sup.load(spec, (p) => (record.loadProgress = remote ? 0.5 + 0.5 * p : p));
+    if (cancel.aborted) {
+      await sup.unload(req.id).catch(() => undefined);
+      throw new CortexError('request_aborted', 'cancelled');
+    }
+    Object.assign(record, {
+      status: 'loaded',
+      loadProgress: 1,
+      vramMb: res.vramMb,
+      estimatedVramMb: res.estimatedVramMb,
+      contextSize: res.contextSize,
+      trainContextSize: res.trainContextSize,
+      capabilities: res.capabilities,
+      loadedAt: Date.now(),
+    });
   }
 
   pin(id: string, pinned: boolean): ModelRecord {
@@ -163,68 +180,63 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     return r;
   }
 
-  private pickDevice(wanted?: string): DeviceSupervisor {
-    const all = this.devices.list();
-    if (wanted) {
-      const sup = this.devices.get(wanted);
-      if (!sup)
-        throw new CortexError(
-          'device_not_found',
-          `device: no device "${wanted}" on this neuron (have ${all.map((s) => s.device.id).join(', ')})`,
-          { param: 'device' },
-        );
-      if (sup.state === 'failed')
-        throw new CortexError('device_failed', `device ${wanted} has failed`, { param: 'device' });
-      return sup;
-    }
-    const usable = all.filter((s) => s.state !== 'failed' && s.state !== 'stopped');
-    if (!usable.length) throw new CortexError('device_failed', 'no usable device on this neuron');
-    const committed = (s: DeviceSupervisor) =>
-      this.list()
-        .filter((r) => r.deviceId === s.device.id)
-        .reduce((sum, r) => sum + (r.estimatedVramMb ?? 0), 0);
-    return usable.sort(
-      (a, b) =>
-        b.device.vramTotalMb - committed(b) - (a.device.vramTotalMb - committed(a)) ||
-        a.models.length - b.models.length ||
-        a.device.id.localeCompare(b.device.id),
-    )[0]!;
-  }
-
   /**
    * Unloads `id`. With requests in flight it refuses (409) unless `force` (abort them) or `drain`
-   * (stop admitting, wait up to drain_timeout_s for them to finish).
+   * (admit nothing new, wait up to drain_timeout_s for them to finish). During a load it refuses
+   * (409) unless `force`, which cancels the load.
    */
-  async unload(
-    id: string,
-    opts: { force?: boolean; drain?: boolean; abortAll?: (id: string) => void } = {},
-  ): Promise<void> {
+  async unload(id: string, opts: UnloadOptions = {}): Promise<'unloaded' | 'cancelled'> {
     const r = this.records.get(id);
     if (!r) throw modelNotFound(id);
-    if (r.admission.inFlight > 0 && !opts.force) {
-      if (!opts.drain) {
-        throw new CortexError(
-          'model_busy',
-          `model '${id}' has ${r.admission.inFlight} request(s) in flight; pass force or drain`,
-          { param: 'id' },
-        );
-      }
-      const drained = await Promise.race([
-        r.admission.idle().then(() => true),
-        new Promise<boolean>((res) => setTimeout(() => res(false), this.cfg.drain_timeout_s * 1000).unref()),
-      ]);
-      if (!drained) {
-        throw new CortexError(
-          'model_busy',
-          `model '${id}' still busy after ${this.cfg.drain_timeout_s} s of draining`,
-          { param: 'id' },
-        );
-      }
-    }
+    if (r.status === 'loading') return this.cancelLoad(r, opts);
+    if (r.admission.busy > 0 && !opts.force) await this.drainOrRefuse(r, opts);
     r.admission.close(`model '${id}' is being unloaded`);
     if (opts.force) opts.abortAll?.(id);
     this.records.delete(id);
     await this.devices.get(r.deviceId)?.unload(id);
     this.log.log(`unloaded ${id} from ${r.deviceId}${opts.force ? ' (forced)' : ''}`);
+    return 'unloaded';
+  }
+
+  private async cancelLoad(r: ModelRecord, opts: UnloadOptions): Promise<'cancelled'> {
+    if (!opts.force) {
+      throw new CortexError('load_in_progress', `model '${r.id}' is still loading; pass force to cancel the load`, {
+        param: 'id',
+      });
+    }
+    const job = this.loads.get(r.id);
+    this.records.delete(r.id);
+    this.loads.delete(r.id);
+    this.cancelling.add(r.id);
+    r.cancelLoad?.abort();
+    r.admission.close(`model '${r.id}' load was cancelled`);
+    await job?.catch(() => undefined);
+    this.cancelling.delete(r.id);
+    this.log.log(`cancelled the load of ${r.id} on ${r.deviceId}`);
+    return 'cancelled';
+  }
+
+  private async drainOrRefuse(r: ModelRecord, opts: UnloadOptions): Promise<void> {
+    if (!opts.drain) {
+      throw new CortexError(
+        'model_busy',
+        `model '${r.id}' has ${r.admission.busy} request(s) in flight; pass force or drain`,
+        {
+          param: 'id',
+        },
+      );
+    }
+    r.status = 'unloading';
+    r.admission.close(`model '${r.id}' is being unloaded`);
+    const drained = await Promise.race([
+      r.admission.idle().then(() => true),
+      new Promise<boolean>((res) => setTimeout(() => res(false), this.cfg.drain_timeout_s * 1000).unref()),
+    ]);
+    if (drained) return;
+    r.status = 'loaded';
+    r.admission.reopen();
+    throw new CortexError('model_busy', `model '${r.id}' still busy after ${this.cfg.drain_timeout_s} s of draining`, {
+      param: 'id',
+    });
   }
 }

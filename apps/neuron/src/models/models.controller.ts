@@ -1,6 +1,7 @@
 /** The model lifecycle API: GET /models, POST /models/load, /models/unload and /models/pin. */
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { UnloadModelResponse } from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { InferenceService } from '../inference/inference.service';
@@ -42,7 +43,7 @@ export class ModelsController {
   @Post('unload')
   @HttpCode(200)
   async unload(@Body() dto: UnloadModelDto) {
-    await this.registry.unload(dto.id, { ...dto, abortAll: (id) => this.inference.abortAll(id) });
-    return { id: dto.id, status: 'unloaded' };
+    const status = await this.registry.unload(dto.id, { ...dto, abortAll: (id) => this.inference.abortAll(id) });
+    return { id: dto.id, status } satisfies UnloadModelResponse;
   }
 }

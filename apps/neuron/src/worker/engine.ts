@@ -48,7 +48,7 @@ export class WorkerEngine {
   async load(reqId: string, spec: LoadSpec): Promise<LoadResult> {
     const existing = this.models.get(spec.id);
     if (existing) return this.describe(existing, existing.vramMb);
-    const path = await this.resolveSource(reqId, spec);
+    const path = spec.source;
     const info = await this.nlc.readGgufFileInfo(path);
     const insights = await this.nlc.GgufInsights.from(info, this.llama);
     const cuda = this.cfg.kind === 'cuda';
@@ -66,7 +66,7 @@ export class WorkerEngine {
     const model = await this.llama.loadModel({
       modelPath: path,
       gpuLayers: cuda ? 'max' : 0,
-      onLoadProgress: (p) => this.send({ type: 'progress', reqId, progress: 0.5 + 0.4 * p }),
+      onLoadProgress: (p) => this.send({ type: 'progress', reqId, progress: 0.9 * p }),
     });
     try {
       const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
@@ -105,19 +105,6 @@ export class WorkerEngine {
       path: entry.path,
       capabilities: ['text', 'tools', 'embeddings'],
     };
-  }
-
-  private async resolveSource(reqId: string, spec: LoadSpec): Promise<string> {
-    if (!/^(hf:|https?:\/\/)/.test(spec.source)) return spec.source;
-    const downloader = await this.nlc.createModelDownloader({
-      modelUri: spec.source,
-      dirPath: spec.downloadDir,
-      skipExisting: true,
-      showCliProgress: false,
-      onProgress: ({ downloadedSize, totalSize }) =>
-        this.send({ type: 'progress', reqId, progress: totalSize ? (0.5 * downloadedSize) / totalSize : 0 }),
-    });
-    return downloader.download();
   }
 
   async unload(id: string): Promise<{ id: string }> {

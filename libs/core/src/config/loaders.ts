@@ -26,5 +26,6 @@ export function loadNeuronConfig(file: string | undefined, env: Env = process.en
     ? loadTomlFile(file, NeuronConfig, { envPrefix: 'NEURON_', env })
     : parseToml('', NeuronConfig, 'neuron.toml (defaults)', { envPrefix: 'NEURON_', env });
   cfg.models_dir = resolve(file ? dirname(file) : process.cwd(), cfg.models_dir);
+  cfg.downloads.hf_endpoint ??= env.HF_ENDPOINT || env.MODEL_ENDPOINT || 'https://huggingface.co';
   return cfg;
 }

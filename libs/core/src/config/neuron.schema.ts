@@ -13,6 +13,7 @@ import {
   IsBool,
   IsDeviceList,
   IsHostList,
+  IsHttpUrl,
   IsHostPort,
   IsModelSource,
   IsNonEmptyString,
@@ -63,6 +64,8 @@ export class DownloadsSection {
   /** A whole download, and a download that receives nothing for stall_timeout_s, is stopped. */
   @IntAtLeast(1) timeout_s = 4 * 3600;
   @IntAtLeast(1) stall_timeout_s = 60;
+  /** Where `hf:` sources resolve; HF_ENDPOINT, else https://huggingface.co, when unset. */
+  @IsOptional() @IsHttpUrl() hf_endpoint?: string;
 }
 
 /** One thread per two cores: llama.cpp's spinning threads collapse when oversubscribed. */

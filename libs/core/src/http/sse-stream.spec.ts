@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SseStream } from './sse-stream';
+import { type SseOptions, SseStream } from './sse-stream';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -14,11 +14,12 @@ afterEach(async () => {
 async function serve(
   route: (sse: SseStream, reply: FastifyReply) => Promise<void> | void,
   pingMs = 1000,
+  extra: SseOptions = {},
 ): Promise<string> {
   app = Fastify({ forceCloseConnections: true });
   app.get('/s', (_req, reply) => {
     void reply.header('access-control-allow-origin', '*');
-    void route(new SseStream(reply, () => ': keepalive\n\n', pingMs), reply);
+    void route(new SseStream(reply, { pingFrame: () => ': keepalive\n\n', pingMs, ...extra }), reply);
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/s`;
@@ -87,5 +88,64 @@ describe('SseStream', () => {
     ac.abort();
     await new Promise((r) => setTimeout(r, 250));
     expect(afterClose).toBe(false);
+  });
+
+  it('drops a client that reads nothing for stallMs, with one drain waiter and no pings while blocked', async () => {
+    const chunk = 'data: ' + 'y'.repeat(256 * 1024) + '\n\n';
+    let drainListeners = -1;
+    let pingsWhileBlocked = 0;
+    const dropped: string[] = [];
+    let closedAt = 0;
+    let startedAt = 0;
+    const finished = new Promise<void>((resolve) => {
+      void serve(
+        async (sse, reply) => {
+          startedAt = Date.now();
+          reply.raw.on('close', () => {
+            closedAt = Date.now();
+            resolve();
+          });
+          const origWrite = reply.raw.write.bind(reply.raw);
+          reply.raw.write = ((f: string | Buffer, ...rest: never[]) => {
+            if (String(f).startsWith(': keepalive') && reply.raw.writableNeedDrain) pingsWhileBlocked++;
+            return origWrite(f, ...rest);
+          }) as typeof reply.raw.write;
+          // A writer that cannot pause (like a token stream): 40 writes without awaiting.
+          for (let i = 0; i < 40; i++) void sse.write(chunk);
+          drainListeners = reply.raw.listenerCount('drain');
+        },
+        20,
+        { stallMs: 300, maxBufferedBytes: 64 * 1024 * 1024, onDrop: (r) => dropped.push(r) },
+      ).then((url) => {
+        const req = request(url, (res) => res.pause()); // never reads
+        req.on('error', () => undefined);
+        req.end();
+      });
+    });
+    await finished;
+    expect(drainListeners).toBe(1);
+    expect(pingsWhileBlocked).toBe(0);
+    expect(dropped).toEqual(['stalled']);
+    expect(closedAt - startedAt).toBeGreaterThanOrEqual(250);
+  });
+
+  it('drops a client that falls more than maxBufferedBytes behind', async () => {
+    const dropped: string[] = [];
+    const closed = new Promise<void>((resolve) => {
+      void serve(
+        (sse, reply) => {
+          reply.raw.on('close', () => resolve());
+          for (let i = 0; i < 64; i++) void sse.write('data: ' + 'z'.repeat(64 * 1024) + '\n\n');
+        },
+        1000,
+        { stallMs: 60_000, maxBufferedBytes: 1024 * 1024, onDrop: (r) => dropped.push(r) },
+      ).then((url) => {
+        const req = request(url, (res) => res.pause());
+        req.on('error', () => undefined);
+        req.end();
+      });
+    });
+    await closed;
+    expect(dropped).toEqual(['too_far_behind']);
   });
 });

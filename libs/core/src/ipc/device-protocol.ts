@@ -42,9 +42,8 @@ export type FaultKind = 'crash' | 'js_error' | 'hang' | 'native';
 
 export interface LoadSpec {
   id: string;
-  /** Absolute file path, or an `hf:`/`https://` URI the worker downloads into `downloadDir`. */
+  /** Absolute path of the model file (remote sources are downloaded by the neuron first). */
   source: string;
-  downloadDir: string;
   contextSize?: number;
   sequences: number;
 }

@@ -1,1 +1,2 @@
 export * from './device-protocol';
+export * from './download-protocol';
