@@ -12,6 +12,7 @@ export interface GatewaySpec {
   neurons: Array<{ name: string; url: string }>;
   models: string;
   extra?: string;
+  env?: Record<string, string>;
 }
 
 export async function startGateway(spec: GatewaySpec): Promise<GatewayHandle> {
@@ -23,7 +24,7 @@ export async function startGateway(spec: GatewaySpec): Promise<GatewayHandle> {
     `models_config = "models.toml"\n[gateway]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:0"\n` +
       `[poller]\ninterval_ms = 200\ntimeout_ms = 1000\nunhealthy_after = 2\n${spec.extra ?? ''}\n${neurons}`,
   );
-  const proc = await startCortex(['serve', '--config', cfg]);
+  const proc = await startCortex(['serve', '--config', cfg], spec.env);
   const metricsUrl = /metrics (http:\/\/\S+?)\/metrics/.exec(proc.output())![1]!;
   await until(async () => (await fetch(`${proc.url}/readyz`)).status === 200 || spec.neurons.length === 0);
   return {

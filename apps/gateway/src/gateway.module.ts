@@ -15,6 +15,7 @@ import { EvictorModule } from './evictor/evictor.module';
 import { CATALOGUE, CLOCK, GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { AnthropicController } from './http/anthropic.controller';
+import { DrainService } from './http/drain.service';
 import { ModelsController } from './http/models.controller';
 import { OpenAIController } from './http/openai.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
@@ -56,7 +57,15 @@ export class GatewayModule {
         TranslationModule,
       ],
       controllers: [HealthController, OpenAIController, AnthropicController, ModelsController, AdminController],
-      providers: [AuthService, ApiKeyGuard, ForwardService, OpenAIProxyService, AnthropicProxyService, AdminService],
+      providers: [
+        AuthService,
+        ApiKeyGuard,
+        DrainService,
+        ForwardService,
+        OpenAIProxyService,
+        AnthropicProxyService,
+        AdminService,
+      ],
     };
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Public endpoints: `HEAD /` and `GET /` (Claude Code probes HEAD / first), GET /health (fleet
  * summary: ok / impaired / degraded, always 200), and terminus probes /livez and /readyz (ready
- * when at least one neuron is healthy).
+ * when at least one neuron is healthy and the gateway is not draining).
  */
 import { Controller, Get, Head, HttpCode, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { CORTEX_VERSION, type CortexConfig } from '@app/core';
 import { fleetSummary } from '../fleet/fleet-view';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { DrainService } from '../http/drain.service';
 import { FleetStateService } from '../poller/fleet-state.service';
 
 @Controller()
@@ -15,6 +16,7 @@ export class HealthController {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     private readonly fleet: FleetStateService,
+    private readonly drain: DrainService,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
   ) {}
@@ -51,6 +53,10 @@ export class HealthController {
   @HealthCheck()
   readyz() {
     return this.health.check([
+      () => {
+        const i = this.indicators.check('draining');
+        return this.drain.draining ? i.down({ draining: true, in_flight: this.drain.inFlight }) : i.up();
+      },
       () => {
         const i = this.indicators.check('neurons');
         const healthy = this.fleet.all().filter((n) => n.healthy).length;

@@ -12,7 +12,7 @@ import { RouterService } from '../router/router.service';
 import { TranslationService } from '../translation/translation.service';
 import { NeuronClient } from '../upstream/neuron-client';
 import { type Dispatch, ForwardService } from './forward.service';
-import { clientGone } from './openai-proxy.service';
+import type { RequestScope } from './request-scope';
 import { StreamObserver } from './stream-observer';
 
 @Injectable()
@@ -28,50 +28,44 @@ export class AnthropicProxyService {
 
   async messages(raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const openai = this.translation.request(raw);
+    const scope = this.forward.open(reply);
+    try {
+      await this.proxy(openai, req, reply, scope);
+    } finally {
+      scope.close();
+    }
+  }
+
+  private async proxy(
+    openai: ReturnType<TranslationService['request']>,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    scope: RequestScope,
+  ): Promise<void> {
     const requested = openai.model;
-    const signal = clientGone(reply);
     const translator = this.translation.stream({ model: requested });
     let sse: SseStream | undefined;
     const startSse = () =>
       (sse ??= new SseStream(reply, { pingFrame: () => frames(translator.ping()), ...this.forward.sseOptions() }));
     let d: Dispatch;
     try {
+      const onWait = openai.stream ? startSse : undefined;
       d = await this.forward.dispatch(
         'anthropic',
         '/v1/chat/completions',
         requested,
         openai as never,
         req.headers,
-        signal,
-        openai.stream ? startSse : undefined,
+        scope.signal,
+        onWait,
       );
     } catch (err) {
-      if (!sse) throw err;
-      const e = toCortexError(err);
+      const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
+      if (!sse) throw e;
       return sse.end(frames(translator.fail(e.kind, e.message)));
     }
     const obs = new StreamObserver();
-    if (!openai.stream || d.upstream.status >= 400) {
-      const text = await d.upstream.body.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      obs.observeJson(parsed);
-      this.forward.finish(d, obs);
-      if (d.upstream.status >= 400) {
-        const mapped = this.translation.error(d.upstream.status, parsed);
-        if (sse) return sse.end(anthropicFrame(mapped.body));
-        const retry = d.upstream.headers['retry-after'];
-        if (retry) void reply.header('retry-after', retry);
-        await reply.status(mapped.status).send(mapped.body);
-        return;
-      }
-      await reply.status(200).send(this.translation.response(parsed as never, requested));
-      return;
-    }
+    if (!openai.stream || d.upstream.status >= 400) return this.passJson(d, obs, requested, reply, scope, sse);
     const out = startSse();
     const parser = new SseParser();
     const decoder = new TextDecoder();
@@ -85,18 +79,53 @@ export class AnthropicProxyService {
       }
       await out.write(frames(translator.end()));
     } catch (err) {
-      failure = signal.aborted ? 'client_disconnect' : 'upstream_stream';
-      if (!signal.aborted) {
-        this.log.warn(`stream from ${d.route.node.name} broke mid-response: ${(err as Error).message}`);
-        await out.write(
-          frames(
-            translator.fail('upstream', `the neuron ${d.route.node.name} failed mid-stream: ${(err as Error).message}`),
-          ),
-        );
+      const e = scope.failure(err, d.route.node.name);
+      failure = e ? e.code : 'client_disconnect';
+      if (e) {
+        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
+        await out.write(frames(translator.fail(e.kind, e.message)));
       }
     }
     this.forward.finish(d, obs, failure);
     out.end();
+  }
+
+  /** A non-streaming answer, or an error the neuron answered: translated whole. */
+  private async passJson(
+    d: Dispatch,
+    obs: StreamObserver,
+    requested: string,
+    reply: FastifyReply,
+    scope: RequestScope,
+    sse?: SseStream,
+  ): Promise<void> {
+    let text: string;
+    try {
+      text = await d.upstream.body.text();
+    } catch (err) {
+      const e = scope.failure(err, d.route.node.name);
+      this.forward.finish(d, obs, e?.code ?? 'client_disconnect');
+      if (!e) return;
+      if (sse) return sse.end(anthropicFrame(e.toAnthropic()));
+      throw e;
+    }
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    obs.observeJson(parsed);
+    this.forward.finish(d, obs);
+    if (d.upstream.status >= 400) {
+      const mapped = this.translation.error(d.upstream.status, parsed);
+      if (sse) return sse.end(anthropicFrame(mapped.body));
+      const retry = d.upstream.headers['retry-after'];
+      if (retry) void reply.header('retry-after', retry);
+      await reply.status(mapped.status).send(mapped.body);
+      return;
+    }
+    await reply.status(200).send(this.translation.response(parsed as never, requested));
   }
 
   private onData(translator: ReturnType<TranslationService['stream']>, data: string): AnthropicStreamEvent[] {
@@ -119,11 +148,19 @@ export class AnthropicProxyService {
   /** Exact count from the neuron's tokenizer; stops when the client leaves, and under the call deadline. */
   async countTokens(raw: unknown, reply: FastifyReply): Promise<{ input_tokens: number }> {
     const openai = this.translation.countTokens(raw);
-    const signal = clientGone(reply);
-    const route = await this.router.route(openai.model, { signal });
-    const body = { model: route.modelId, messages: openai.messages, ...(openai.tools ? { tools: openai.tools } : {}) };
-    const out = await this.client.tokenize(route.node, body, { signal });
-    return { input_tokens: out.count };
+    const scope = this.forward.open(reply);
+    try {
+      const route = await this.router.route(openai.model, { signal: scope.signal });
+      const body = {
+        model: route.modelId,
+        messages: openai.messages,
+        ...(openai.tools ? { tools: openai.tools } : {}),
+      };
+      const out = await this.client.tokenize(route.node, body, { signal: scope.signal });
+      return { input_tokens: out.count };
+    } finally {
+      scope.close();
+    }
   }
 }
 

@@ -12,6 +12,9 @@ import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
 import { type Route, RouterService } from '../router/router.service';
 import { NeuronClient, UpstreamError, type UpstreamResponse, bufferedResponse } from '../upstream/neuron-client';
+import type { FastifyReply } from 'fastify';
+import { DrainService } from '../http/drain.service';
+import { RequestScope } from './request-scope';
 import type { StreamObserver } from './stream-observer';
 
 export interface Dispatch {
@@ -54,6 +57,7 @@ export class ForwardService {
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
+    private readonly drain: DrainService,
     private readonly router: RouterService,
     private readonly fleet: FleetStateService,
     private readonly client: NeuronClient,
@@ -116,6 +120,11 @@ export class ForwardService {
         throw again;
       }
     }
+  }
+
+  /** Admits a request through the drain (503 shutting_down while draining) and tracks its client. */
+  open(reply: FastifyReply): RequestScope {
+    return new RequestScope(reply, this.drain.enter());
   }
 
   /** How client streams treat slow readers ([limits] stall_timeout_s, stall_buffer_mb). */

@@ -5,9 +5,10 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CortexError, SseStream, openAIError } from '@app/core';
+import { CortexError, SseStream } from '@app/core';
 import { toCortexError } from '../http/error.filters';
 import { type Dispatch, ForwardService } from './forward.service';
+import { type RequestScope } from './request-scope';
 import { StreamObserver } from './stream-observer';
 
 export function requireModel(body: unknown): { body: Record<string, unknown>; model: string } {
@@ -23,15 +24,6 @@ export function requireModel(body: unknown): { body: Record<string, unknown>; mo
   return { body: b, model: b.model };
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
-}
-
 @Injectable()
 export class OpenAIProxyService {
   private readonly log = new Logger('OpenAI');
@@ -40,48 +32,36 @@ export class OpenAIProxyService {
 
   async handle(path: string, raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { body, model } = requireModel(raw);
-    const signal = clientGone(reply);
+    const scope = this.forward.open(reply);
+    try {
+      await this.proxy(path, body, model, req, reply, scope);
+    } finally {
+      scope.close();
+    }
+  }
+
+  private async proxy(
+    path: string,
+    body: Record<string, unknown>,
+    model: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    scope: RequestScope,
+  ): Promise<void> {
     let sse: SseStream | undefined;
     const startSse = () => (sse ??= new SseStream(reply, this.forward.sseOptions()));
     let d: Dispatch;
     try {
-      d = await this.forward.dispatch(
-        'openai',
-        path,
-        model,
-        body,
-        req.headers,
-        signal,
-        body.stream === true ? startSse : undefined,
-      );
+      const onWait = body.stream === true ? startSse : undefined;
+      d = await this.forward.dispatch('openai', path, model, body, req.headers, scope.signal, onWait);
     } catch (err) {
-      if (!sse) throw err;
-      return sse.end(`data: ${JSON.stringify(errorBody(err))}\n\n`);
+      const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
+      if (!sse) throw e;
+      return sse.end(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
     }
     const obs = new StreamObserver();
     const streaming = String(d.upstream.headers['content-type'] ?? '').includes('text/event-stream');
-    if (!streaming) {
-      const text = await d.upstream.body.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-        obs.observeJson(parsed);
-      } catch {
-        // passed through as text
-      }
-      this.forward.finish(d, obs);
-      if (sse)
-        return sse.end(
-          `data: ${JSON.stringify(d.upstream.status >= 400 ? parsed : errorBody(new Error('upstream did not stream')))}\n\n`,
-        );
-      const retry = d.upstream.headers['retry-after'];
-      if (retry) void reply.header('retry-after', retry);
-      await reply
-        .status(d.upstream.status)
-        .header('content-type', d.upstream.headers['content-type'] ?? 'application/json')
-        .send(text);
-      return;
-    }
+    if (!streaming) return this.passJson(d, obs, reply, scope, sse);
     const out = startSse();
     let failure: string | undefined;
     try {
@@ -90,16 +70,47 @@ export class OpenAIProxyService {
         await out.write(chunk as Buffer);
       }
     } catch (err) {
-      if (!signal.aborted) {
-        failure = 'upstream_stream';
-        this.log.warn(`stream from ${d.route.node.name} broke mid-response: ${(err as Error).message}`);
-        await out.write(
-          `data: ${JSON.stringify(openAIError('upstream', `the neuron ${d.route.node.name} failed mid-stream: ${(err as Error).message}`, null, 'upstream_stream_error'))}\n\n`,
-        );
-      } else failure = 'client_disconnect';
+      const e = scope.failure(err, d.route.node.name);
+      failure = e ? e.code : 'client_disconnect';
+      if (e) {
+        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
+        await out.write(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
+      }
     }
     this.forward.finish(d, obs, failure);
     out.end();
+  }
+
+  /** A JSON answer (or an error the neuron answered instead of a stream), passed through as is. */
+  private async passJson(d: Dispatch, obs: StreamObserver, reply: FastifyReply, scope: RequestScope, sse?: SseStream) {
+    let text: string;
+    try {
+      text = await d.upstream.body.text();
+    } catch (err) {
+      const e = scope.failure(err, d.route.node.name);
+      this.forward.finish(d, obs, e?.code ?? 'client_disconnect');
+      if (!e) return;
+      if (sse) return sse.end(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
+      throw e;
+    }
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+      obs.observeJson(parsed);
+    } catch {
+      // passed through as text
+    }
+    this.forward.finish(d, obs);
+    if (sse) {
+      const last = d.upstream.status >= 400 ? parsed : errorBody(new Error('upstream did not stream'));
+      return sse.end(`data: ${JSON.stringify(last)}\n\n`);
+    }
+    const retry = d.upstream.headers['retry-after'];
+    if (retry) void reply.header('retry-after', retry);
+    await reply
+      .status(d.upstream.status)
+      .header('content-type', d.upstream.headers['content-type'] ?? 'application/json')
+      .send(text);
   }
 }
 

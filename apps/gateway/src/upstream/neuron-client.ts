@@ -4,7 +4,7 @@
  * the request ever reached the neuron. Streams come back as raw bodies, passed through chunk for
  * chunk.
  */
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import type {
   CortexConfig,
@@ -59,7 +59,7 @@ function retryAfter(headers: UpstreamResponse['headers']): number | undefined {
 }
 
 @Injectable()
-export class NeuronClient implements OnModuleDestroy {
+export class NeuronClient implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {
@@ -72,8 +72,9 @@ export class NeuronClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.agent.close().catch(() => undefined);
+  /** After the drain (requests finished or told to stop): closing earlier would wait for every stream. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
   }
 
   private headers(node: NodeState, extra: Record<string, string> = {}): Record<string, string> {

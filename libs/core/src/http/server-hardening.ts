@@ -25,7 +25,7 @@ export function serverOptions(limits: HttpLimits): FastifyServerOptions {
     bodyLimit: SMALL_BODY_BYTES,
     requestTimeout: requestMs,
     connectionTimeout: limits.idle_timeout_s * 1000,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
   };
 }
