@@ -8,6 +8,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
   404: 'not_found',
   405: 'not_found',
   413: 'request_too_large',
+  414: 'request_too_large',
   415: 'unsupported_media_type',
 };
 

@@ -4,6 +4,8 @@
  * (inference bodies carry images; admin bodies are a few fields). Bodies over a limit are a 413.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { CortexError } from '../errors';
+import { frameworkError } from './framework-error';
 import { installJsonParser } from './json-body';
 
 export interface HttpLimits {
@@ -27,6 +29,15 @@ export function serverOptions(limits: HttpLimits): FastifyServerOptions {
     connectionTimeout: limits.idle_timeout_s * 1000,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    // A malformed URL or an over-long path parameter fails in Fastify's router, before any Nest
+    // filter: answer it in the route's dialect too.
+    frameworkErrors: (err, req, reply) => {
+      const e = frameworkError(err) ?? new CortexError('invalid_body', err.message);
+      const anthropic = (req.url ?? '').startsWith('/v1/messages');
+      void reply.raw
+        .writeHead(e.status, { 'content-type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(anthropic ? e.toAnthropic() : e.toOpenAI()));
+    },
   };
 }
 
