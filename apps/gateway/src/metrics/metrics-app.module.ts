@@ -4,8 +4,9 @@
  * behind gateway.metrics_token when one is set.
  */
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { OpenAIErrorFilter } from '../http/error.filters';
 import { MetricsTokenGuard } from './metrics-token.guard';
 
 @Module({})
@@ -14,7 +15,10 @@ export class MetricsAppModule {
     return {
       module: MetricsAppModule,
       imports: [PrometheusModule.register({ path: '/metrics' })],
-      providers: [{ provide: APP_GUARD, useValue: new MetricsTokenGuard(token) }],
+      providers: [
+        { provide: APP_GUARD, useValue: new MetricsTokenGuard(token) },
+        { provide: APP_FILTER, useClass: OpenAIErrorFilter },
+      ],
     };
   }
 }
