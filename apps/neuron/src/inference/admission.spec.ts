@@ -50,4 +50,26 @@ describe(Admission.name, () => {
     await idle;
     expect(sut.inFlight).toBe(0);
   });
+
+  it('close() refuses the queue and every newcomer until reopen(); seatless work counts toward idle()', async () => {
+    const sut = new Admission(1, 4, 10_000);
+    const release = await sut.acquire();
+    const queued = sut.acquire().catch((e: AdmissionRejected) => e.reason);
+    const done = sut.track();
+    expect(sut.busy).toBe(2);
+    let idle = false;
+    const idling = sut.idle().then(() => (idle = true));
+    sut.close('unloading');
+    expect(await queued).toBe('closed');
+    await expect(sut.acquire()).rejects.toMatchObject({ reason: 'closed', status: 503 });
+    expect(() => sut.track()).toThrow(AdmissionRejected);
+    release();
+    await Promise.resolve();
+    expect(idle).toBe(false); // the count is still running
+    done();
+    await idling;
+    sut.reopen();
+    expect(sut.mustWait()).toBe(false);
+    (await sut.acquire())();
+  });
 });
