@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
@@ -188,5 +189,26 @@ describe('gateway deadlines and drains', () => {
     expect([0, 'SIGTERM']).toContain(await exited); // Nest re-raises the signal once closed
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
     expect(Date.now() - t0).toBeLessThan(8000);
+  });
+
+  it('a client that sends its request slowly (slowloris) is cut off at limits.request_timeout_s', async () => {
+    const n = await fake();
+    const gw = await gateway([{ name: 'n', url: n.url }], '[limits]\nrequest_timeout_s = 2\n');
+    const url = new URL(gw.url);
+    const t0 = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      const sock = connect(Number(url.port), url.hostname, () => {
+        sock.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n');
+        sock.write('content-length: 1000\r\n\r\n{"model":'); // …and never the rest
+      });
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+    });
+    const ms = Date.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(1500);
+    expect(ms).toBeLessThan(6000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect((await json(`${gw.url}/v1/chat/completions`, chat())).status).toBe(200); // others unaffected
   });
 });

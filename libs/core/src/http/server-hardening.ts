@@ -23,7 +23,11 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 
 export function serverOptions(limits: HttpLimits): FastifyServerOptions {
   const requestMs = limits.request_timeout_s * 1000;
+  // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often
+  // enough that request_timeout_s means what it says. Fastify passes `http` to http.createServer.
+  const http = { connectionsCheckingInterval: Math.min(1000, requestMs), headersTimeout: Math.min(requestMs, 20_000) };
   return {
+    ...({ http } as object),
     bodyLimit: SMALL_BODY_BYTES,
     requestTimeout: requestMs,
     connectionTimeout: limits.idle_timeout_s * 1000,
