@@ -5,6 +5,7 @@
  */
 import { Module } from '@nestjs/common';
 import { GatewayClient } from './gateway-client';
+import { CheckCommand } from './commands/check.command';
 import { LoadCommand, PinCommand, UnloadCommand, UnpinCommand } from './commands/lifecycle.commands';
 import { MakeModelCommand } from './commands/make-model.command';
 import { ModelsCommand } from './commands/models.command';
@@ -17,6 +18,7 @@ import { UpCommand } from './commands/up.command';
   providers: [
     GatewayClient,
     MakeModelCommand,
+    CheckCommand,
     NeuronCommand,
     ServeCommand,
     UpCommand,

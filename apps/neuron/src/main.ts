@@ -30,7 +30,7 @@ function exitWithParent(close: () => Promise<void>): void {
 
 export const runNeuron: AppEntry['run'] = async (opts) => {
   const config = loadNeuronConfig(opts.config);
-  if (opts.port) config.listen = `${parseHostPort(config.listen).host}:${opts.port}`;
+  if (opts.port !== undefined) config.listen = `${parseHostPort(config.listen).host}:${opts.port}`;
   const faults = process.env.CORTEX_NEURON_FAULTS === '1';
   const app = await NestFactory.create<NestFastifyApplication>(
     NeuronModule.forRoot({ config, workerEntry: join(__dirname, 'worker', 'device-worker.entry.js'), faults }),

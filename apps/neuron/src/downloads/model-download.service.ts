@@ -16,6 +16,7 @@ import {
   type DownloadToChild,
   type DownloadToParent,
   type NeuronConfig,
+  remoteSourceRefusal,
 } from '@app/core';
 import { NEURON_CONFIG } from '../neuron.tokens';
 
@@ -30,22 +31,8 @@ export class ModelDownloadService {
 
   /** Refuses a remote source the policy does not allow (403), before any record or request exists. */
   assertAllowed(uri: string): void {
-    const d = this.cfg.downloads;
-    if (!d.enabled) {
-      throw new CortexError(
-        'remote_sources_disabled',
-        `source: remote sources are off on this neuron; put the file in models_dir or set [downloads] enabled = true`,
-        { param: 'source' },
-      );
-    }
-    const url = new URL(uri.startsWith('hf:') ? d.hf_endpoint! : uri);
-    if (!d.allowed_hosts.includes(url.hostname) && !d.allowed_hosts.includes(url.host)) {
-      throw new CortexError(
-        'source_host_not_allowed',
-        `source: host "${url.host}" is not in [downloads] allowed_hosts (${d.allowed_hosts.join(', ') || 'none'})`,
-        { param: 'source' },
-      );
-    }
+    const refusal = remoteSourceRefusal(uri, this.cfg.downloads);
+    if (refusal) throw refusal;
   }
 
   /** Downloads `uri` into models_dir; resolves with the model file's path. */

@@ -5,7 +5,6 @@
 import { CortexError, frameworkError } from '@app/core';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from '../device-worker/device-errors';
 import { AdmissionRejected } from '../inference/admission';
-import { SourceError } from '../models/source';
 
 export const modelNotFound = (id: string) =>
   new CortexError('model_not_found', `model '${id}' is not loaded on this neuron`, { param: 'model' });
@@ -49,7 +48,6 @@ export function toCortexError(err: unknown): CortexError {
       retryAfterS: failed ? undefined : 2,
     });
   }
-  if (err instanceof SourceError) return new CortexError(err.code, err.message, { param: 'source' });
   if (err instanceof WorkerRequestError) return fromWorker(err);
   return frameworkError(err) ?? new CortexError('internal_error', err instanceof Error ? err.message : String(err));
 }

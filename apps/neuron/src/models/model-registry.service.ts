@@ -6,7 +6,7 @@
  * it cancels the load; a draining unload admits nothing new.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { CortexError, DEFAULT_MAX_IN_FLIGHT, type LoadModelRequest, type NeuronConfig } from '@app/core';
+import { CortexError, DEFAULT_MAX_IN_FLIGHT, type LoadModelRequest, type NeuronConfig, resolveSource } from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { ModelDownloadService } from '../downloads/model-download.service';
@@ -14,7 +14,6 @@ import { modelNotFound } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
-import { resolveSource } from './source';
 
 export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
 

@@ -6,6 +6,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly issues: readonly string[],
+    /** The file could not be read or is not TOML at all (as opposed to valid TOML with bad values). */
+    readonly unreadable = false,
   ) {
     super(issues.map((issue) => `${file}: ${issue}`).join('\n'));
     this.name = 'ConfigError';

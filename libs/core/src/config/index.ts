@@ -5,3 +5,5 @@ export * from './neuron.schema';
 export * from './load-toml';
 export * from './loaders';
 export { parseHostPort, isModelSource } from './expect';
+export * from './model-source';
+export * from './limits.schema';

@@ -37,7 +37,7 @@ export function parseToml<T extends object>(
   } catch (err) {
     const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
     const first = (err as Error).message.split('\n')[0];
-    throw new ConfigError(label, [`invalid TOML${where}: ${first}`]);
+    throw new ConfigError(label, [`invalid TOML${where}: ${first}`], true);
   }
   const issues: string[] = [];
   if (opts.envPrefix) {
@@ -49,7 +49,11 @@ export function parseToml<T extends object>(
   const instance = plainToInstance(schema, data, { enableImplicitConversion: false });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   issues.push(...flattenValidationErrors(errors));
-  if (!issues.length) issues.push(...((instance as CrossChecked).crossCheck?.() ?? []));
+  try {
+    issues.push(...((instance as CrossChecked).crossCheck?.() ?? []));
+  } catch {
+    // a cross-check that trips over a value already reported as invalid adds nothing
+  }
   if (issues.length) throw new ConfigError(label, issues);
   return instance;
 }
@@ -62,7 +66,7 @@ export function loadTomlFile<T extends object>(file: string, schema: ClassConstr
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? (err as Error).message})`;
-    throw new ConfigError(label, [`${why}: ${file}`]);
+    throw new ConfigError(label, [`${why}: ${file}`], true);
   }
   return parseToml(text, schema, label, opts);
 }

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SourceError, resolveSource } from './source';
+import { CortexError } from '../errors';
+import { resolveSource } from './model-source';
 
 const root = mkdtempSync(join(tmpdir(), 'cortex-src-'));
 const models = join(root, 'models');
@@ -28,7 +29,7 @@ describe(resolveSource.name, () => {
     'file:///etc/passwd',
     '.',
   ])('refuses %s', (source) => {
-    expect(() => resolveSource(source, models)).toThrow(SourceError);
+    expect(() => resolveSource(source, models)).toThrow(CortexError);
   });
 
   it('says when the file does not exist', () => {
