@@ -107,6 +107,36 @@ describe('neuron poisoning', () => {
     );
   });
 
+  it('tokens that make no text (a long tool call, a thought) past step_timeout_s are work, not a hang; all are counted', async () => {
+    neuron = await startNeuron(
+      'devices = ["cpu"]\nstep_timeout_s = 1\n[[preload]]\nid = "a"\nsource = "tiny.gguf"\ncontext_size = 8192\n',
+    );
+    await neuron.waitStatus('a', 'loaded');
+    const before = await device(neuron, 'cpu');
+    const started = Date.now();
+    const res = await fetch(`${neuron.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...withFault('silent') },
+      body: JSON.stringify(body('a', { stream: true, max_tokens: 3000 })),
+    });
+    const { data } = await readSse(res);
+    const elapsed = Date.now() - started;
+    const texts = data.filter(
+      (d) => (d as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content,
+    );
+    const usage = data.find((d) => (d as { usage?: unknown }).usage) as { usage: { completion_tokens: number } };
+    expect(elapsed).toBeGreaterThan(1500); // longer than step_timeout_s without a text chunk…
+    expect(texts.length).toBeLessThanOrEqual(1); // …since only the first chunk made text
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(usage.usage.completion_tokens).toBe(3000); // every generated token counted
+    const after = await device(neuron, 'cpu');
+    expect(after.pid).toBe(before.pid);
+    expect(after.restarts).toBe(0);
+    // A real hang on the same device still poisons it.
+    const hung = await json(`${neuron.url}/v1/chat/completions`, body('a'), withFault('hang'));
+    expect(hung).toMatchObject({ status: 503, body: { error: { code: 'device_fault' } } });
+  });
+
   it('five crashes in two minutes mark the device failed: readiness down, its requests 503', async () => {
     neuron = await startNeuron('devices = ["cpu"]\n[[preload]]\nid = "a"\nsource = "tiny.gguf"\ncontext_size = 1024\n');
     for (let i = 0; i < 5; i++) {

@@ -131,4 +131,24 @@ describe('DeviceSupervisor', () => {
     expect(sup.state).toBe('failed'); // the crash-loop policy, not a dead neuron
     expect(sup.lastFault).toMatch(/could not start the worker: spawn EAGAIN/);
   });
+
+  it('takes alive reports (tokens that make no text: tool calls, thoughts) as work, and silence after them as a hang', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'setTimeout', 'Date'] });
+    const { sup, worker } = await started(cpu, 1000);
+    const gen = sup.generate(
+      { type: 'generate', modelId: 'a', mode: 'chat', messages: [], params: {} } as never,
+      () => undefined,
+    );
+    const failed = gen.result.catch((e: Error) => e);
+    const reqId = worker.sent.find((m) => m.type === 'generate')!.reqId;
+    worker.emit({ type: 'chunk', reqId, text: 'Writing the file.', tokens: 4 });
+    for (let t = 0; t < 30; t++) {
+      await vi.advanceTimersByTimeAsync(500); // 15 s of a tool call's arguments, no text chunk at all
+      worker.emit({ type: 'alive', reqId, tokens: 4 + 50 * t });
+    }
+    expect(worker.killed).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1500); // then nothing at all
+    expect(worker.killed).toBe('SIGKILL');
+    expect(await failed).toBeInstanceOf(Error);
+  });
 });

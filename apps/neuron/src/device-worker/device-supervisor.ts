@@ -244,6 +244,10 @@ export class DeviceSupervisor {
     if (msg.type === 'chunk') {
       p.sawChunk = true;
       p.onChunk?.(msg.text, msg.tokens);
+    } else if (msg.type === 'alive') {
+      // Tokens of any kind (text, thought, tool call) or prompt batches: work, not a hang. Once
+      // tokens are generated, silence longer than step_timeout_s is a hang.
+      if (msg.tokens > 0) p.sawChunk = true;
     } else if (msg.type === 'progress') p.onProgress?.(msg.progress);
     else if (msg.type === 'done' || msg.type === 'stats') {
       this.pending.delete(msg.reqId);

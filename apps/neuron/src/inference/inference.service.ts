@@ -5,7 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import type { FaultKind, GenerationResult, ParentToChild } from '@app/core';
+import { FAULT_KINDS, type FaultKind, type GenerationResult, type ParentToChild } from '@app/core';
 import { DrainService } from '../http/drain.service';
 import { toCortexError } from '../http/to-cortex-error';
 import { M } from '../metrics/neuron-metrics';
@@ -43,7 +43,7 @@ export class InferenceService {
   /** Validates a fault header: only honoured with CORTEX_NEURON_FAULTS=1. */
   fault(header: unknown): FaultKind | undefined {
     if (!this.faults || typeof header !== 'string') return undefined;
-    return (['crash', 'js_error', 'hang', 'native'] as const).find((f) => f === header);
+    return FAULT_KINDS.find((f) => f === header);
   }
 
   async generate(

@@ -16,13 +16,21 @@ import type {
 } from '@app/core';
 import { toChatHistory } from './chat-history';
 import { isNativeFault } from './classify-error';
-import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctions,
+  Llama,
+  LlamaContextSequence,
+  LlamaGrammar,
+  Nlc,
+} from './engine-types';
 import { LoadedModel } from './loaded-model';
 import { injectFault } from './faults';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
 type Send = (msg: ChildToParent) => void;
+type TokenCounter = ReturnType<WorkerEngine['tokenCounter']>;
 
 /** A failure with a kind chosen where it happened. */
 export class RequestFailure extends Error {
@@ -33,6 +41,8 @@ export class RequestFailure extends Error {
 
 const MB = 1024 * 1024;
 const DEFAULT_CONTEXT = 8192;
+/** How often, at most, a generation tells the supervisor it is alive. */
+const ALIVE_EVERY_MS = 100;
 
 export class WorkerEngine {
   private readonly models = new Map<string, LoadedModel>();
@@ -130,13 +140,16 @@ export class WorkerEngine {
     const ac = new AbortController();
     this.aborts.set(msg.reqId, ac);
     const seq = entry.acquire();
+    const silent = this.cfg.faults && msg.fault === 'silent';
+    const counter = this.tokenCounter(msg.reqId, performance.now(), seq, silent);
     try {
       if (this.cfg.faults && msg.fault)
         await injectFault(msg.fault, () => this.send({ type: 'chunk', reqId: msg.reqId, text: 'x', tokens: 1 }));
       return msg.mode === 'chat'
-        ? await this.chat(msg, entry, seq, ac.signal)
-        : await this.complete(msg, entry, seq, ac.signal);
+        ? await this.chat(msg, entry, seq, ac.signal, counter)
+        : await this.complete(msg, entry, seq, ac.signal, counter);
     } finally {
+      counter.stop();
       this.aborts.delete(msg.reqId);
       entry.release(seq);
     }
@@ -176,8 +189,8 @@ export class WorkerEngine {
     entry: LoadedModel,
     seq: ReturnType<LoadedModel['acquire']>,
     signal: AbortSignal,
+    counter: TokenCounter,
   ): Promise<GenerationResult> {
-    const started = performance.now();
     const chat = new this.nlc.LlamaChat({
       contextSequence: seq,
       autoDisposeSequence: false,
@@ -189,7 +202,6 @@ export class WorkerEngine {
       const promptTokens = promptTokenCount(entry, history, functions);
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
-      const counter = this.tokenCounter(msg.reqId, started);
       const res = await chat.generateResponse(history, {
         ...generationOptions(msg.params, maxTokens, signal, counter),
         ...(grammar ? { grammar } : functions ? { functions } : {}),
@@ -219,15 +231,14 @@ export class WorkerEngine {
     entry: LoadedModel,
     seq: ReturnType<LoadedModel['acquire']>,
     signal: AbortSignal,
+    counter: TokenCounter,
   ): Promise<GenerationResult> {
-    const started = performance.now();
     const completion = new this.nlc.LlamaCompletion({ contextSequence: seq });
     try {
       const prompt = msg.prompt ?? '';
       const promptTokens = entry.model.tokenize(prompt).length + 1;
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
-      const counter = this.tokenCounter(msg.reqId, started);
       const res = await completion.generateCompletionWithMeta(prompt, {
         ...generationOptions(msg.params, maxTokens, signal, counter),
         ...(grammar ? { grammar } : {}),
@@ -246,18 +257,36 @@ export class WorkerEngine {
     }
   }
 
-  /** Streams text chunks to the parent and measures TTFT and decode time. */
-  private tokenCounter(reqId: string, started: number) {
-    let tokens = 0;
+  /**
+   * Streams text chunks to the parent and measures TTFT and decode time. Liveness and the token
+   * count come from the sequence's token meter, which sees every token evaluated — prompt batches,
+   * text, thoughts and tool-call arguments alike (node-llama-cpp calls onToken for text only) — and
+   * tells the supervisor at most every 100 ms that work goes on.
+   */
+  tokenCounter(reqId: string, started: number, seq: LlamaContextSequence, silent = false) {
+    const meter = seq.tokenMeter;
+    const out0 = meter.usedOutputTokens;
+    const generated = () => meter.usedOutputTokens - out0;
     let first = 0;
+    let textTokens = 0;
+    let seen = -1;
+    const timer = setInterval(() => {
+      const work = meter.usedInputTokens + meter.usedOutputTokens;
+      if (work === seen) return;
+      seen = work;
+      this.send({ type: 'alive', reqId, tokens: generated() });
+    }, ALIVE_EVERY_MS);
     return {
       onToken: (t: readonly unknown[]) => {
-        if (tokens === 0) first = performance.now();
-        tokens += t.length;
+        if (textTokens === 0) first = performance.now();
+        textTokens += t.length;
       },
-      onText: (text: string) => this.send({ type: 'chunk', reqId, text, tokens }),
+      onText: (text: string) => {
+        if (!silent) this.send({ type: 'chunk', reqId, text, tokens: textTokens });
+      },
+      stop: () => clearInterval(timer),
       totals: () => ({
-        completionTokens: tokens,
+        completionTokens: Math.max(textTokens, generated()),
         ttftMs: first ? first - started : performance.now() - started,
         decodeMs: first ? performance.now() - first : 0,
       }),

@@ -19,5 +19,8 @@ export async function injectFault(kind: FaultKind, emitOneToken: () => void): Pr
     case 'hang':
       emitOneToken();
       return new Promise(() => undefined);
+    case 'silent':
+      emitOneToken(); // the generation then runs with its text chunks withheld (WorkerEngine)
+      return;
   }
 }

@@ -37,8 +37,12 @@ export interface SamplingParams {
   jsonSchema?: Record<string, unknown>;
 }
 
-/** Fault injection, honoured only when CORTEX_NEURON_FAULTS=1. */
-export type FaultKind = 'crash' | 'js_error' | 'hang' | 'native';
+/**
+ * Fault injection, honoured only when CORTEX_NEURON_FAULTS=1. `silent` is not a fault: after one
+ * text chunk the generation's tokens make no more text, as a long tool call's or a thought's don't.
+ */
+export type FaultKind = 'crash' | 'js_error' | 'hang' | 'native' | 'silent';
+export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'js_error', 'hang', 'native', 'silent'];
 
 export interface LoadSpec {
   id: string;
@@ -123,6 +127,8 @@ export type ChildToParent =
   | { type: 'ready'; pid: number; backend: 'cpu' | 'cuda'; deviceName: string; vramTotalMb: number }
   | { type: 'progress'; reqId: string; progress: number }
   | { type: 'chunk'; reqId: string; text: string; tokens: number }
+  /** Tokens are being generated (of any kind: text, thought, tool call); at most every 100 ms. */
+  | { type: 'alive'; reqId: string; tokens: number }
   | { type: 'done'; reqId: string; result: unknown }
   | { type: 'error'; reqId: string; error: WorkerError }
   | { type: 'stats'; reqId: string; stats: WorkerStats };
