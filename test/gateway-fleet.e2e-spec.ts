@@ -47,6 +47,27 @@ describe('gateway fleet behaviour', () => {
     return gw;
   }
 
+  it('places by the neuron’s GGUF estimate when models.toml has no vram_mb, evicting to make room', async () => {
+    // The tiny model at context 8192 is estimated at ~11 MB: one fits in 15 MB, two do not.
+    const n = await startNeuron('devices = ["cpu"]\ncpu_memory_mb = 15\n');
+    cleanup.push(() => n.close());
+    const models = ['big1', 'big2'].map(
+      (id) => `[[models]]\nid = "${id}"\nsource = "tiny.gguf"\ncontext_size = 8192\n`,
+    );
+    const gw = await gateway([{ name: 'n', url: n.url }], models.join('\n'));
+    expect((await ask(gw, 'big1')).status).toBe(200);
+    expect((await ask(gw, 'big2')).status).toBe(200);
+    expect(await resident(n)).toEqual(['big2']);
+    expect(await gw.metrics()).toMatch(/cortex_evictions_total\{node="n",model="big1",reason="make_room:big2"\} 1/);
+    const listed = await json<{ data: Array<{ id: string; vram_mb: number | null; vram_source: string | null }> }>(
+      `${gw.url}/v1/models`,
+    );
+    const big1 = listed.body.data.find((m) => m.id === 'big1')!;
+    expect(big1.vram_source).toBe('estimate');
+    expect(big1.vram_mb).toBeGreaterThan(7);
+    expect(big1.vram_mb).toBeLessThan(15);
+  });
+
   it('LRU and priority evict different models in the same scenario, and every eviction is counted', async () => {
     const n = await neuron();
     const lru = await gateway([{ name: 'n', url: n.url }], catalogue());

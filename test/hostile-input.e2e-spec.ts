@@ -103,6 +103,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   '/models/load': { id: 'chat', source: 'tiny.gguf' },
   '/models/unload': { id: 'chat' },
   '/models/pin': { id: 'chat' },
+  '/models/estimate': { source: 'tiny.gguf', context_size: 256 },
 };
 
 /** JSON text with `"key": value` spliced in at depth 0 or into the first nested object. */

@@ -46,6 +46,7 @@ export const NEURON_ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/models/load', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/models/unload', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/models/pin', dialect: 'openai', access: 'token' },
+  { method: 'POST', path: '/models/estimate', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/devices/:id/recycle', dialect: 'openai', access: 'token' },
   { method: 'GET', path: '/v1/models', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/v1/chat/completions', dialect: 'openai', access: 'token' },

@@ -9,6 +9,8 @@ interface ModelRow {
   alias_of?: string;
   feasible_on: string[];
   locations: Array<{ node: string; status: string }>;
+  vram_mb: number | null;
+  vram_source: 'config' | 'estimate' | null;
 }
 
 @Command({ name: 'models', description: 'list catalogue models, their locations and aliases' })
@@ -23,7 +25,8 @@ export class ModelsCommand extends GatewayCommand {
       const where =
         m.locations.map((l) => `${l.node}(${l.status})`).join(',') ||
         `not loaded; fits ${m.feasible_on.join(',') || 'nowhere'}`;
-      return `  ${m.id.padEnd(32)} ${m.alias_of ? `→ ${m.alias_of}` : where}`;
+      const size = m.vram_mb === null ? '?' : `${m.vram_source === 'estimate' ? '~' : ''}${m.vram_mb} MB`;
+      return `  ${m.id.padEnd(32)} ${size.padStart(9)}  ${m.alias_of ? `→ ${m.alias_of}` : where}`;
     });
     process.stdout.write(`${lines.join('\n')}\n`);
   }

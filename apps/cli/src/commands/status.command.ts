@@ -20,6 +20,8 @@ interface Fleet {
       queue_depth: number;
       pinned?: boolean;
       last_used_at: string | null;
+      vram_mb: number | null;
+      estimated_vram_mb?: number | null;
     }>;
   }>;
 }
@@ -42,8 +44,9 @@ export class StatusCommand extends GatewayCommand {
         lines.push(`    device ${d.id} ${d.state} ${d.vram_free_mb ?? '?'}/${d.vram_total_mb} MB free`);
       for (const m of n.models) {
         const pin = m.pinned ? ' pinned' : '';
+        const mb = m.vram_mb || m.estimated_vram_mb;
         lines.push(
-          `    ${m.id.padEnd(28)} ${m.status.padEnd(10)} ${m.device} in_flight=${m.in_flight} queued=${m.queue_depth}${pin}`,
+          `    ${m.id.padEnd(28)} ${m.status.padEnd(10)} ${m.device} ${mb ? `${mb} MB ` : ''}in_flight=${m.in_flight} queued=${m.queue_depth}${pin}`,
         );
       }
     }

@@ -8,7 +8,16 @@ import type { NodeState } from '../poller/fleet.types';
 import { placeModel } from '../router/routing-policy';
 import type { EvictionContext } from '../evictor/eviction-policy';
 
-export function modelList(nodes: NodeState[], catalogue: Catalogue, ctx: EvictionContext, now = Date.now()) {
+/** The memory shown for a model: its configured vram_mb, else a neuron's GGUF estimate. */
+export type SizeOf = (id: string) => { mb: number; source: 'config' | 'estimate' } | null;
+
+export function modelList(
+  nodes: NodeState[],
+  catalogue: Catalogue,
+  ctx: EvictionContext,
+  sizeOf: SizeOf = () => null,
+  now = Date.now(),
+) {
   const ids = new Set([...catalogue.entries().map((m) => m.id), ...nodes.flatMap((n) => n.models.map((m) => m.id))]);
   const entries = [...ids].sort().map((id) => {
     const entry = catalogue.get(id);
@@ -45,6 +54,11 @@ export function modelList(nodes: NodeState[], catalogue: Catalogue, ctx: Evictio
           .map((n) => n.name)
       : [];
     const contexts = locations.map((l) => l.context_size).filter((c): c is number => typeof c === 'number');
+    const residentMb = nodes.flatMap((n) =>
+      n.models.filter((m) => m.id === id && typeof m.estimated_vram_mb === 'number').map((m) => m.estimated_vram_mb!),
+    );
+    const size =
+      sizeOf(id) ?? (residentMb.length ? { mb: Math.max(...residentMb), source: 'estimate' as const } : null);
     const context = contexts.length ? Math.min(...contexts) : (entry?.context_size ?? null);
     return {
       id,
@@ -55,6 +69,8 @@ export function modelList(nodes: NodeState[], catalogue: Catalogue, ctx: Evictio
       feasible_on: feasibleOn,
       locations,
       ...(context ? { limit: { context }, max_model_len: context } : {}),
+      vram_mb: size?.mb ?? null,
+      vram_source: size?.source ?? null,
       capabilities: entry?.capabilities ?? ['text'],
       residency_priority: catalogue.priority(id),
       in_catalogue: Boolean(entry),

@@ -6,6 +6,7 @@ import { EvictorService } from '../evictor/evictor.service';
 import { modelList } from '../fleet/fleet-view';
 import { CATALOGUE } from '../gateway.tokens';
 import { FleetStateService } from '../poller/fleet-state.service';
+import { ModelSizesService } from '../router/model-sizes.service';
 import { OpenAIErrorFilter } from './error.filters';
 
 @Controller('v1/models')
@@ -16,10 +17,11 @@ export class ModelsController {
     private readonly fleet: FleetStateService,
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
     private readonly evictor: EvictorService,
+    private readonly sizes: ModelSizesService,
   ) {}
 
   @Get()
   list() {
-    return modelList(this.fleet.all(), this.catalogue, this.evictor.context());
+    return modelList(this.fleet.all(), this.catalogue, this.evictor.context(), (id) => this.sizes.shown(id));
   }
 }

@@ -16,6 +16,7 @@ import { FleetStateService } from '../poller/fleet-state.service';
 import type { NeuronModel, NodeState } from '../poller/fleet.types';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
 import { untilAborted } from './until-aborted';
+import { ModelSizesService } from './model-sizes.service';
 import { findReplica, placeModel } from './routing-policy';
 
 export interface Route {
@@ -43,6 +44,7 @@ export class RouterService {
     private readonly fleet: FleetStateService,
     private readonly client: NeuronClient,
     private readonly evictor: EvictorService,
+    private readonly sizes: ModelSizesService,
     @InjectMetric(G.coldStarts) private readonly coldStarts: Counter<string>,
   ) {}
 
@@ -117,9 +119,15 @@ export class RouterService {
           if (fresh) this.fleet.setModels(n.name, fresh.data);
         }),
     );
+    const needMbOn = await this.sizes.needOn(
+      entry,
+      nodes.filter((n) => n.healthy),
+      deadline,
+    );
     const incoming = {
       id: entry.id,
       needMb: entry.vram_mb ?? 0,
+      needMbOn,
       pinnedOn: entry.pinned_on,
       minDeviceVramMb: entry.min_device_vram_mb,
       priority: this.catalogue.priority(entry.id),
@@ -145,7 +153,7 @@ export class RouterService {
     if (placed.kind === 'no_room') {
       throw new CortexError(
         'insufficient_capacity',
-        `no neuron has room for '${entry.id}' (${entry.vram_mb ?? 0} MB), even after evicting idle models; retry later`,
+        `no neuron has room for '${entry.id}' (${Math.max(entry.vram_mb ?? 0, ...Object.values(needMbOn))} MB), even after evicting idle models; retry later`,
         { retryAfterS: 5 },
       );
     }

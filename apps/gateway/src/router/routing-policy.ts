@@ -35,7 +35,10 @@ const load = (m: NeuronModel): number => m.in_flight + m.queue_depth;
 
 export interface Incoming {
   id: string;
+  /** Memory it needs where no per-node figure is known. */
   needMb: number;
+  /** Memory it needs on each node (its neuron's estimate), by node name. */
+  needMbOn?: Record<string, number>;
   pinnedOn?: string[];
   minDeviceVramMb?: number;
   priority: number;
@@ -69,10 +72,11 @@ export function placeModel(nodes: NodeState[], incoming: Incoming, ctx: Eviction
     node.devices
       .filter((d) => d.state !== 'failed' && d.vram_total_mb >= (incoming.minDeviceVramMb ?? 0))
       .map((d) => {
+        const need = incoming.needMbOn?.[node.name] ?? incoming.needMb;
         const freeMb = deviceFree(node, d.id, ctx.sizeOf);
         const resident = node.models.filter((m) => m.device === d.id);
-        const victims = chooseVictims(resident, incoming.needMb, freeMb, incoming.priority, ctx);
-        return { node, device: d.id, freeMb, victims, fitsFree: freeMb >= incoming.needMb };
+        const victims = chooseVictims(resident, need, freeMb, incoming.priority, ctx);
+        return { node, device: d.id, freeMb, victims, fitsFree: freeMb >= need };
       }),
   );
   if (!candidates.length) return { kind: 'infeasible' };

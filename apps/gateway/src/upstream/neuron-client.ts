@@ -8,6 +8,8 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import type {
   CortexConfig,
+  EstimateRequest,
+  EstimateResponse,
   NeuronDiscovery,
   NeuronHealth,
   NeuronModel,
@@ -198,6 +200,10 @@ export class NeuronClient implements OnApplicationShutdown {
 
   recycle(node: NodeState, device: string, opts: CallOptions = {}) {
     return this.call<RecycleResponse>(node, 'POST', `/devices/${encodeURIComponent(device)}/recycle`, {}, opts);
+  }
+
+  estimate(node: NodeState, body: EstimateRequest, opts: CallOptions = {}) {
+    return this.call<EstimateResponse>(node, 'POST', '/models/estimate', body, opts);
   }
 
   tokenize(node: NodeState, body: object, opts: CallOptions = {}) {

@@ -9,6 +9,7 @@ import type {
   GenerationResult,
   LoadResult,
   LoadSpec,
+  MemoryEstimate,
   ParentToChild,
   WorkerConfig,
   WorkerStats,
@@ -126,6 +127,10 @@ export class DeviceSupervisor {
 
   embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
     return this.call({ type: 'embed', modelId, inputs }) as Promise<{ vectors: number[][]; tokens: number }>;
+  }
+
+  estimate(path: string, contextSize: number | undefined, sequences: number): Promise<MemoryEstimate> {
+    return this.call({ type: 'estimate', path, contextSize, sequences }) as Promise<MemoryEstimate>;
   }
 
   stats(): Promise<WorkerStats> {

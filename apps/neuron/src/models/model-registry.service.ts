@@ -6,11 +6,19 @@
  * it cancels the load; a draining unload admits nothing new.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { CortexError, DEFAULT_MAX_IN_FLIGHT, type LoadModelRequest, type NeuronConfig, resolveSource } from '@app/core';
+import {
+  CortexError,
+  DEFAULT_MAX_IN_FLIGHT,
+  type EstimateRequest,
+  type EstimateResponse,
+  type LoadModelRequest,
+  type NeuronConfig,
+  resolveSource,
+} from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { ModelDownloadService } from '../downloads/model-download.service';
-import { modelNotFound } from '../http/to-cortex-error';
+import { modelNotFound, toCortexError } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
@@ -169,6 +177,29 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       capabilities: res.capabilities,
       loadedAt: Date.now(),
     });
+  }
+
+  /** What `source` would take on the device a load would choose (from its GGUF; nothing is loaded). */
+  async estimate(req: EstimateRequest): Promise<EstimateResponse> {
+    const src = resolveSource(req.source, this.cfg.models_dir);
+    if (src.kind === 'remote') {
+      throw new CortexError('invalid_source', 'source: estimates read a local file; set vram_mb for remote sources', {
+        param: 'source',
+      });
+    }
+    const sup = chooseDevice(this.devices.list(), this.list(), req.device);
+    const sequences = req.max_in_flight ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
+    const e = await sup.estimate(src.path, req.context_size, sequences).catch((err: unknown) => {
+      throw toCortexError(err);
+    });
+    return {
+      source: req.source,
+      device: sup.device.id,
+      context_size: e.contextSize,
+      train_context_size: e.trainContextSize,
+      sequences,
+      estimated_vram_mb: e.estimatedMb,
+    };
   }
 
   pin(id: string, pinned: boolean): ModelRecord {

@@ -1,11 +1,11 @@
-/** The model lifecycle API: GET /models, POST /models/load, /models/unload and /models/pin. */
+/** The model lifecycle API: GET /models, POST /models/load, /models/unload, /models/pin and /models/estimate. */
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { UnloadModelResponse } from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
 import { openAIValidationPipe } from '../http/validation.pipe';
 import { InferenceService } from '../inference/inference.service';
-import { LoadModelDto, PinModelDto, UnloadModelDto } from '../inference/dto/other.dto';
+import { EstimateModelDto, LoadModelDto, PinModelDto, UnloadModelDto } from '../inference/dto/other.dto';
 import { describeModel } from './model-record';
 import { ModelRegistryService } from './model-registry.service';
 
@@ -32,6 +32,12 @@ export class ModelsController {
       return;
     }
     await reply.status(200).send(describeModel(await job));
+  }
+
+  @Post('estimate')
+  @HttpCode(200)
+  estimate(@Body() dto: EstimateModelDto) {
+    return this.registry.estimate(dto);
   }
 
   @Post('pin')

@@ -55,6 +55,8 @@ async function main(): Promise<void> {
         return run(msg.reqId, () => engine.tokenize(msg));
       case 'embed':
         return run(msg.reqId, () => engine.embed(msg.modelId, msg.inputs));
+      case 'estimate':
+        return run(msg.reqId, () => engine.estimate(msg.path, msg.contextSize, msg.sequences));
       case 'stats':
         return void engine
           .stats(Math.round(totalmem() / MB), Math.round(freemem() / MB))

@@ -8,6 +8,7 @@ import type {
   GenerationResult,
   LoadResult,
   LoadSpec,
+  MemoryEstimate,
   ParentToChild,
   SamplingParams,
   WorkerConfig,
@@ -25,6 +26,7 @@ import type {
   Nlc,
 } from './engine-types';
 import { LoadedModel } from './loaded-model';
+import { estimateMemory } from './estimate';
 import { injectFault } from './faults';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
@@ -40,7 +42,6 @@ export class RequestFailure extends Error {
 }
 
 const MB = 1024 * 1024;
-const DEFAULT_CONTEXT = 8192;
 /** How often, at most, a generation tells the supervisor it is alive. */
 const ALIVE_EVERY_MS = 100;
 
@@ -59,19 +60,9 @@ export class WorkerEngine {
     const existing = this.models.get(spec.id);
     if (existing) return this.describe(existing, existing.vramMb);
     const path = spec.source;
-    const info = await this.nlc.readGgufFileInfo(path);
-    const insights = await this.nlc.GgufInsights.from(info, this.llama);
     const cuda = this.cfg.kind === 'cuda';
-    const gpuLayers = cuda ? insights.totalLayers : 0;
-    const train = insights.trainContextSize ?? DEFAULT_CONTEXT;
-    const contextSize = spec.contextSize ?? Math.min(train, DEFAULT_CONTEXT);
-    const modelReq = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
-    const ctxReq = await insights.estimateContextResourceRequirementsV2({
-      contextSize,
-      modelGpuLayers: gpuLayers,
-      sequences: spec.sequences,
-    });
-    const estimated = cuda ? modelReq.gpuVram + ctxReq.gpuVram : modelReq.cpuRam + ctxReq.cpuRam;
+    const est = await estimateMemory(this.nlc, this.llama, this.cfg.kind, path, spec.contextSize, spec.sequences);
+    const contextSize = est.contextSize;
     const before = (await this.llama.getVramState()).used;
     const model = await this.llama.loadModel({
       modelPath: path,
@@ -82,11 +73,11 @@ export class WorkerEngine {
       const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
       const measured = cuda ? ((await this.llama.getVramState()).used - before) / MB : 0;
       const wrapper = this.nlc.resolveChatWrapper(model);
-      const entry = new LoadedModel(spec.id, model, context, path, Math.round(measured || estimated / MB), wrapper);
+      const entry = new LoadedModel(spec.id, model, context, path, Math.round(measured || est.estimatedMb), wrapper);
       if (cuda) await this.smokeDecode(entry);
       this.models.set(spec.id, entry);
       this.send({ type: 'progress', reqId, progress: 1 });
-      return this.describe(entry, Math.round(estimated / MB), train);
+      return this.describe(entry, est.estimatedMb, est.trainContextSize);
     } catch (err) {
       await model.dispose();
       throw err;
@@ -115,6 +106,11 @@ export class WorkerEngine {
       path: entry.path,
       capabilities: ['text', 'tools', 'embeddings'],
     };
+  }
+
+  /** Memory a model file would take here, without loading it. */
+  estimate(path: string, contextSize: number | undefined, sequences: number): Promise<MemoryEstimate> {
+    return estimateMemory(this.nlc, this.llama, this.cfg.kind, path, contextSize, sequences);
   }
 
   async unload(id: string): Promise<{ id: string }> {

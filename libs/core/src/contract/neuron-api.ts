@@ -99,6 +99,23 @@ export interface UnloadModelResponse {
   status: 'unloaded' | 'cancelled';
 }
 
+/** POST /models/estimate: what a model would take, from its GGUF, before any load. */
+export interface EstimateRequest {
+  source: string;
+  context_size?: number;
+  max_in_flight?: number;
+  device?: string;
+}
+
+export interface EstimateResponse {
+  source: string;
+  device: string;
+  context_size: number;
+  train_context_size: number;
+  sequences: number;
+  estimated_vram_mb: number;
+}
+
 /** POST /models/pin */
 export interface PinModelRequest {
   id: string;

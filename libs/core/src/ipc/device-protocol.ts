@@ -77,6 +77,7 @@ export type ParentToChild =
       tools?: WorkerTool[];
     }
   | { type: 'embed'; reqId: string; modelId: string; inputs: string[] }
+  | { type: 'estimate'; reqId: string; path: string; contextSize?: number; sequences: number }
   | { type: 'stats'; reqId: string }
   | { type: 'shutdown' };
 
@@ -104,6 +105,13 @@ export interface LoadResult {
   estimatedVramMb: number;
   path: string;
   capabilities: string[];
+}
+
+/** What a model would take on a device, from its GGUF (answer to `estimate`). */
+export interface MemoryEstimate {
+  estimatedMb: number;
+  contextSize: number;
+  trainContextSize: number;
 }
 
 export interface WorkerStats {

@@ -33,6 +33,13 @@ export class LoadModelDto {
   @IsOptional() @IsBool() wait?: boolean;
 }
 
+export class EstimateModelDto {
+  @IsModelSource() source!: string;
+  @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(1) max_in_flight?: number;
+  @IsOptional() @IsNonEmptyString() device?: string;
+}
+
 export class UnloadModelDto {
   @IsNonEmptyString() id!: string;
   @IsOptional() @IsBool() force?: boolean;
