@@ -63,6 +63,35 @@ describe('neuron inference', () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    [{ n: 2 }, 'n', /n: expected 1/],
+    [{ logprobs: true }, 'logprobs', /logprobs: expected false/],
+    [{ top_logprobs: 3 }, 'top_logprobs', /top_logprobs: expected nothing/],
+  ])('refuses %j with a 400 that names the field (never ignores it)', async (extra, param, message) => {
+    const r = await json<{ error: { param: string; message: string; code: string } }>(`${url}/v1/chat/completions`, {
+      model: 'tiny',
+      max_tokens: 2,
+      messages: [{ role: 'user', content: 'x' }],
+      ...extra,
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ param, code: 'invalid_body' });
+    expect(r.body.error.message).toMatch(message);
+  });
+
+  it('accepts n: 1, logprobs: false and parallel_tool_calls', async () => {
+    const r = await json(`${url}/v1/chat/completions`, {
+      model: 'tiny',
+      max_tokens: 2,
+      n: 1,
+      logprobs: false,
+      parallel_tool_calls: false,
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }],
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(r.status).toBe(200);
+  });
+
   it('serves /v1/completions, /v1/embeddings and /v1/tokenize', async () => {
     const c = await json(`${url}/v1/completions`, { model: 'tiny', prompt: 'Once upon a time', max_tokens: 5 });
     expect(c.body).toMatchObject({

@@ -66,8 +66,10 @@ export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
 export function toWorkerTools(dto: ChatCompletionDto): {
   tools?: WorkerTool[];
   toolChoice?: 'auto' | 'none' | 'required';
+  singleToolCall?: boolean;
 } {
   if (!dto.tools?.length) return {};
+  const single = dto.parallel_tool_calls === false ? { singleToolCall: true } : {};
   let tools: WorkerTool[] = dto.tools.map((t) => ({
     name: t.function.name,
     description: t.function.description,
@@ -78,9 +80,9 @@ export function toWorkerTools(dto: ChatCompletionDto): {
     tools = tools.filter((t) => t.name === choice.function.name);
     if (!tools.length)
       throw invalidField('tool_choice', `tool_choice.function.name: no tool named "${choice.function.name}" in tools`);
-    return { tools, toolChoice: 'required' };
+    return { tools, toolChoice: 'required', ...single };
   }
-  return { tools, toolChoice: choice };
+  return { tools, toolChoice: choice, ...single };
 }
 
 /** The temperature when a request sets none (as the original cortex did). */

@@ -200,7 +200,11 @@ export class WorkerEngine {
       const grammar = await this.grammar(msg.params.jsonSchema);
       const res = await chat.generateResponse(history, {
         ...generationOptions(msg.params, maxTokens, signal, counter),
-        ...(grammar ? { grammar } : functions ? { functions } : {}),
+        ...(grammar
+          ? { grammar }
+          : functions
+            ? { functions, ...(msg.singleToolCall ? { maxParallelFunctionCalls: 1 } : {}) }
+            : {}),
       });
       assertNotAborted(res.metadata.stopReason);
       const calls = (res.functionCalls ?? []).map((c, i) => ({

@@ -64,6 +64,8 @@ export type ParentToChild =
       prompt?: string;
       tools?: WorkerTool[];
       toolChoice?: 'auto' | 'none' | 'required';
+      /** At most one tool call per turn (parallel_tool_calls: false). */
+      singleToolCall?: boolean;
       params: SamplingParams;
       fault?: FaultKind;
     }

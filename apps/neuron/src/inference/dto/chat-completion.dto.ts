@@ -12,6 +12,9 @@ import {
   IsResponseFormat,
   IsStop,
   IsToolCalls,
+  IsAbsent,
+  IsFalse,
+  IsOne,
   IsToolChoice,
   IsTools,
   NumberIn,
@@ -51,4 +54,11 @@ export class ChatCompletionDto extends SamplingDto {
   }>;
   @IsOptional() @IsToolChoice() tool_choice?:
     'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+  /** false: at most one tool call per turn. */
+  @IsOptional() @IsBool() parallel_tool_calls?: boolean;
+  /** Only 1 is served: several choices would need several sequences per request. */
+  @IsOptional() @IsOne() n?: number;
+  /** Not served (node-llama-cpp's sampler exposes no per-token probabilities on this path). */
+  @IsOptional() @IsFalse() logprobs?: boolean;
+  @IsOptional() @IsAbsent() top_logprobs?: number;
 }

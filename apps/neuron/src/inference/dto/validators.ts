@@ -84,3 +84,12 @@ export const IsEmbeddingInput = custom(
 );
 
 export const IsList = custom('isList', 'an array', (v) => Array.isArray(v));
+
+/** A field cortex refuses rather than ignore silently: only `false` (or leaving it out) is accepted. */
+export const IsFalse = custom('isFalse', 'false (not supported)', (v) => v === false || v === null);
+
+/** A field cortex does not support at all: it must be left out. */
+export const IsAbsent = custom('isAbsent', 'nothing (not supported)', (v) => v === undefined || v === null);
+
+/** `n`: one choice per request (several would need several sequences per request). */
+export const IsOne = custom('isOne', '1 (one choice per request is served)', (v) => v === 1 || v === null);
