@@ -238,7 +238,7 @@ describe('gateway API (two neurons, official SDKs)', () => {
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/^fleet: ok \(2\/2 neurons healthy, eviction lru\)/);
     expect(status.stdout).toMatch(/chat\s+loaded/);
-    expect(cortex('models').stdout).toMatch(/cortex\/chat\s+→ chat/);
+    expect(cortex('models').stdout).toMatch(/cortex\/chat\s+40 MB\s+→ chat/); // vram_mb 40 from models.toml
     expect(JSON.parse(cortex('pin', 'chat').stdout)).toMatchObject({ model: 'chat', pinned: true });
     expect(cortex('status').stdout).toMatch(/chat\s+loaded .* pinned/);
     expect(JSON.parse(cortex('unpin', 'chat').stdout)).toMatchObject({ pinned: false });

@@ -5,7 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SseStream, isErrorCode, kindOf, statusOf } from '@app/core';
+import { type CortexError, SseStream, isErrorCode, kindOf, statusOf } from '@app/core';
 import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
 import { toCortexError } from '../http/error.filters';
 import { RouterService } from '../router/router.service';
@@ -99,16 +99,14 @@ export class AnthropicProxyService {
     scope: RequestScope,
     sse?: SseStream,
   ): Promise<void> {
-    let text: string;
+    let text: string | null;
     try {
-      text = await d.upstream.body.text();
-    } catch (err) {
-      const e = scope.failure(err, d.route.node.name);
-      this.forward.finish(d, obs, e?.code ?? 'client_disconnect');
-      if (!e) return;
-      if (sse) return sse.end(anthropicFrame(e.toAnthropic()));
+      text = await this.forward.readAll(d, obs, scope);
+    } catch (e) {
+      if (sse) return sse.end(anthropicFrame((e as CortexError).toAnthropic()));
       throw e;
     }
+    if (text === null) return;
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);

@@ -135,6 +135,21 @@ export class ForwardService {
     };
   }
 
+  /**
+   * The whole upstream answer (JSON, or an error the neuron answered). A failed read is recorded and
+   * becomes the caller's error; null when the caller itself went away.
+   */
+  async readAll(d: Dispatch, obs: StreamObserver, scope: RequestScope): Promise<string | null> {
+    try {
+      return await d.upstream.body.text();
+    } catch (err) {
+      const e = scope.failure(err, d.route.node.name);
+      this.finish(d, obs, e?.code ?? 'client_disconnect');
+      if (e) throw e;
+      return null;
+    }
+  }
+
   /** Records duration, TTFT, token counts and decode speed of a passed-through response. */
   finish(d: Dispatch, obs: StreamObserver, failure?: string): void {
     const labels = { model: d.route.modelId, node: d.route.node.name };

@@ -83,16 +83,14 @@ export class OpenAIProxyService {
 
   /** A JSON answer (or an error the neuron answered instead of a stream), passed through as is. */
   private async passJson(d: Dispatch, obs: StreamObserver, reply: FastifyReply, scope: RequestScope, sse?: SseStream) {
-    let text: string;
+    let text: string | null;
     try {
-      text = await d.upstream.body.text();
-    } catch (err) {
-      const e = scope.failure(err, d.route.node.name);
-      this.forward.finish(d, obs, e?.code ?? 'client_disconnect');
-      if (!e) return;
-      if (sse) return sse.end(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
+      text = await this.forward.readAll(d, obs, scope);
+    } catch (e) {
+      if (sse) return sse.end(`data: ${JSON.stringify((e as CortexError).toOpenAI())}\n\n`);
       throw e;
     }
+    if (text === null) return;
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);

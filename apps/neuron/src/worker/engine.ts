@@ -17,22 +17,15 @@ import type {
 } from '@app/core';
 import { toChatHistory } from './chat-history';
 import { isNativeFault } from './classify-error';
-import type {
-  ChatHistoryItem,
-  ChatModelFunctions,
-  Llama,
-  LlamaContextSequence,
-  LlamaGrammar,
-  Nlc,
-} from './engine-types';
+import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
 import { LoadedModel } from './loaded-model';
 import { estimateMemory } from './estimate';
 import { injectFault } from './faults';
+import { TokenCounter } from './token-counter';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
 type Send = (msg: ChildToParent) => void;
-type TokenCounter = ReturnType<WorkerEngine['tokenCounter']>;
 
 /** A failure with a kind chosen where it happened. */
 export class RequestFailure extends Error {
@@ -42,8 +35,6 @@ export class RequestFailure extends Error {
 }
 
 const MB = 1024 * 1024;
-/** How often, at most, a generation tells the supervisor it is alive. */
-const ALIVE_EVERY_MS = 100;
 
 export class WorkerEngine {
   private readonly models = new Map<string, LoadedModel>();
@@ -137,7 +128,7 @@ export class WorkerEngine {
     this.aborts.set(msg.reqId, ac);
     const seq = entry.acquire();
     const silent = this.cfg.faults && msg.fault === 'silent';
-    const counter = this.tokenCounter(msg.reqId, performance.now(), seq, silent);
+    const counter = new TokenCounter(msg.reqId, seq, this.send, silent);
     try {
       if (this.cfg.faults && msg.fault)
         await injectFault(msg.fault, () => this.send({ type: 'chunk', reqId: msg.reqId, text: 'x', tokens: 1 }));
@@ -255,42 +246,6 @@ export class WorkerEngine {
     } finally {
       completion.dispose({ disposeSequence: false });
     }
-  }
-
-  /**
-   * Streams text chunks to the parent and measures TTFT and decode time. Liveness and the token
-   * count come from the sequence's token meter, which sees every token evaluated — prompt batches,
-   * text, thoughts and tool-call arguments alike (node-llama-cpp calls onToken for text only) — and
-   * tells the supervisor at most every 100 ms that work goes on.
-   */
-  tokenCounter(reqId: string, started: number, seq: LlamaContextSequence, silent = false) {
-    const meter = seq.tokenMeter;
-    const out0 = meter.usedOutputTokens;
-    const generated = () => meter.usedOutputTokens - out0;
-    let first = 0;
-    let textTokens = 0;
-    let seen = -1;
-    const timer = setInterval(() => {
-      const work = meter.usedInputTokens + meter.usedOutputTokens;
-      if (work === seen) return;
-      seen = work;
-      this.send({ type: 'alive', reqId, tokens: generated() });
-    }, ALIVE_EVERY_MS);
-    return {
-      onToken: (t: readonly unknown[]) => {
-        if (textTokens === 0) first = performance.now();
-        textTokens += t.length;
-      },
-      onText: (text: string) => {
-        if (!silent) this.send({ type: 'chunk', reqId, text, tokens: textTokens });
-      },
-      stop: () => clearInterval(timer),
-      totals: () => ({
-        completionTokens: Math.max(textTokens, generated()),
-        ttftMs: first ? first - started : performance.now() - started,
-        decodeMs: first ? performance.now() - first : 0,
-      }),
-    };
   }
 
   /** Counts without a sequence: rendering the template needs none, and all may be busy generating. */

@@ -1,0 +1,66 @@
+/**
+ * One generation's token accounting in the worker: it streams text chunks to the parent, measures
+ * TTFT and decode time, and — from the sequence's token meter, which sees every token evaluated
+ * (prompt batches, text, thoughts and tool-call arguments alike; node-llama-cpp calls onToken for
+ * text only) — counts completion tokens and tells the supervisor at most every 100 ms that work
+ * goes on, so a long tool call is never taken for a hang.
+ */
+import type { ChildToParent } from '@app/core';
+import type { LlamaContextSequence } from './engine-types';
+
+/** How often, at most, a generation tells the supervisor it is alive. */
+const ALIVE_EVERY_MS = 100;
+
+export class TokenCounter {
+  private readonly started = performance.now();
+  private readonly out0: number;
+  private first = 0;
+  private textTokens = 0;
+  private seen = -1;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly reqId: string,
+    private readonly seq: LlamaContextSequence,
+    private readonly send: (msg: ChildToParent) => void,
+    /** Test fault `silent`: withhold text chunks, as a tool call's tokens make none. */
+    private readonly silent = false,
+  ) {
+    this.out0 = seq.tokenMeter.usedOutputTokens;
+    this.timer = setInterval(() => this.tick(), ALIVE_EVERY_MS);
+  }
+
+  private get generated(): number {
+    return this.seq.tokenMeter.usedOutputTokens - this.out0;
+  }
+
+  private tick(): void {
+    const meter = this.seq.tokenMeter;
+    const work = meter.usedInputTokens + meter.usedOutputTokens;
+    if (work === this.seen) return;
+    this.seen = work;
+    this.send({ type: 'alive', reqId: this.reqId, tokens: this.generated });
+  }
+
+  readonly onToken = (t: readonly unknown[]): void => {
+    if (this.textTokens === 0) this.first = performance.now();
+    this.textTokens += t.length;
+  };
+
+  readonly onText = (text: string): void => {
+    if (!this.silent) this.send({ type: 'chunk', reqId: this.reqId, text, tokens: this.textTokens });
+  };
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  totals() {
+    const now = performance.now();
+    return {
+      completionTokens: Math.max(this.textTokens, this.generated),
+      ttftMs: this.first ? this.first - this.started : now - this.started,
+      decodeMs: this.first ? now - this.first : 0,
+    };
+  }
+}
