@@ -1,13 +1,25 @@
 /**
  * `cortex make-model`: writes a seeded random GGUF (tiny/small/1b) so machines that cannot download
- * weights still run real node-llama-cpp inference. Progress goes to stderr for the large presets.
+ * weights still run real node-llama-cpp inference, or with `--script` a model that decodes a given
+ * script (thoughts, tool calls, text) for tests. Progress goes to stderr for the large presets.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { EogMode, PRESET_NAMES, PresetName, TENSOR_DATA_TYPES, TensorDataType, makeModel } from '@app/core';
+import {
+  EogMode,
+  PRESET_NAMES,
+  PresetName,
+  type ScriptStep,
+  TENSOR_DATA_TYPES,
+  TensorDataType,
+  makeModel,
+  makeScriptedModel,
+} from '@app/core';
 import { UsageError } from '../cli-error';
 
 interface MakeModelFlags {
-  preset: PresetName;
+  preset?: PresetName;
+  script?: ScriptStep[];
   out: string;
   quant?: TensorDataType;
   seed?: number;
@@ -25,9 +37,22 @@ function positiveInt(flag: string, raw: string, min: number): number {
 export class MakeModelCommand extends CommandRunner {
   async run(_args: string[], flags: MakeModelFlags): Promise<void> {
     const started = Date.now();
+    if (flags.script) {
+      const made = makeScriptedModel({
+        out: flags.out,
+        script: flags.script,
+        seed: flags.seed,
+        context: flags.context,
+      });
+      process.stdout.write(`wrote ${made.file}: scripted, ${made.tokens} steps, ${(made.bytes / 1e6).toFixed(1)} MB\n`);
+      return;
+    }
+    if (!flags.preset) throw new UsageError('--preset: expected one of tiny, small, 1b (or --script FILE)');
     let lastPct = -1;
+    const preset = flags.preset;
     const result = makeModel({
       ...flags,
+      preset,
       onProgress: (p) => {
         const pct = Math.floor((100 * p.bytesWritten) / p.bytesTotal);
         if (p.bytesTotal < 64 << 20 || pct === lastPct || pct % 5 !== 0) return;
@@ -44,12 +69,27 @@ export class MakeModelCommand extends CommandRunner {
     );
   }
 
-  @Option({ flags: '--preset <name>', description: `model shape: ${PRESET_NAMES.join(', ')}`, required: true })
+  @Option({ flags: '--preset <name>', description: `model shape: ${PRESET_NAMES.join(', ')} (or --script)` })
   parsePreset(raw: string): PresetName {
     if (!(PRESET_NAMES as string[]).includes(raw)) {
       throw new UsageError(`--preset: expected one of ${PRESET_NAMES.join(', ')}, got "${raw}"`);
     }
     return raw as PresetName;
+  }
+
+  @Option({
+    flags: '--script <file>',
+    description: 'a JSON array of script steps: the model decodes exactly them (README: Models without downloads)',
+  })
+  parseScript(raw: string): ScriptStep[] {
+    let steps: unknown;
+    try {
+      steps = JSON.parse(readFileSync(raw, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--script: cannot read ${raw} as JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(steps)) throw new UsageError('--script: expected a JSON array of steps');
+    return steps as ScriptStep[];
   }
 
   @Option({ flags: '--out <file>', description: 'where to write the .gguf', required: true })

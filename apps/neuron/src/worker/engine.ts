@@ -16,6 +16,7 @@ import type {
   WorkerStats,
 } from '@app/core';
 import { toChatHistory } from './chat-history';
+import { chatWrapperFor } from './chat-wrapper';
 import { isNativeFault } from './classify-error';
 import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
 import { LoadedModel } from './loaded-model';
@@ -63,7 +64,7 @@ export class WorkerEngine {
     try {
       const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
       const measured = cuda ? ((await this.llama.getVramState()).used - before) / MB : 0;
-      const wrapper = this.nlc.resolveChatWrapper(model);
+      const wrapper = chatWrapperFor(this.nlc, model);
       const entry = new LoadedModel(spec.id, model, context, path, Math.round(measured || est.estimatedMb), wrapper);
       if (cuda) await this.smokeDecode(entry);
       this.models.set(spec.id, entry);

@@ -1,4 +1,5 @@
 export * from './make-model';
+export * from './scripted-model';
 export * from './presets';
 export * from './vocab';
 export { writeGguf, GGUF_ALIGNMENT } from './gguf-writer';

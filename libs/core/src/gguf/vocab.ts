@@ -3,7 +3,7 @@
  * tokenizers can't be downloaded here, so generated models carry this one: it round-trips any text
  * (unknown characters fall back to <0xNN> byte tokens) at roughly one token per character.
  */
-export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, byte: 6 } as const;
+export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, byte: 6 } as const;
 
 export const SPECIAL_IDS = { unk: 0, bos: 1, eos: 2, imStart: 3, imEnd: 4 } as const;
 
