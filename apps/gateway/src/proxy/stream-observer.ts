@@ -1,6 +1,7 @@
 /**
  * Watches an OpenAI response as it passes through (SSE or JSON) without changing a byte: the time of
- * the first content token (TTFT, not the role chunk) and the usage the neuron reports at the end.
+ * the first generated token — text, thought or tool call (TTFT, not the role chunk) — and the usage
+ * the neuron reports at the end.
  */
 import { SseParser } from '@app/translate';
 
@@ -35,8 +36,11 @@ export class StreamObserver {
   private observe(obj: Record<string, unknown>): void {
     if (obj.error) this.sawError = true;
     if (obj.usage) this.usage = obj.usage as Usage;
-    const choice = (obj.choices as Array<{ delta?: { content?: string; tool_calls?: unknown[] }; text?: string }>)?.[0];
-    const content = choice?.delta?.content || choice?.delta?.tool_calls?.length || choice?.text;
+    type Choice = { delta?: { content?: string; reasoning_content?: string; tool_calls?: unknown[] }; text?: string };
+    const choice = (obj.choices as Choice[])?.[0];
+    const d = choice?.delta;
+    // The first generated token of any kind: text, a thought, or a tool call.
+    const content = d?.content || d?.reasoning_content || d?.tool_calls?.length || choice?.text;
     if (content) {
       const now = performance.now();
       this.firstTokenAt ??= now;

@@ -6,6 +6,7 @@
  */
 import type {
   ChildToParent,
+  GenerationEvent,
   GenerationResult,
   LoadResult,
   LoadSpec,
@@ -42,7 +43,7 @@ export interface SupervisorOptions {
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
-  onChunk?(text: string, tokens: number): void;
+  onEvent?(event: GenerationEvent): void;
   onProgress?(p: number): void;
   watched: boolean;
   /** A model load: on a one-thread pool it holds up generation, which must not read as a hang. */
@@ -110,9 +111,9 @@ export class DeviceSupervisor {
     await this.call({ type: 'unload', id });
   }
 
-  generate(msg: GenerateMsg, onChunk: (text: string, tokens: number) => void) {
+  generate(msg: GenerateMsg, onEvent: (event: GenerationEvent) => void) {
     const reqId = this.newReqId();
-    const result = this.call({ ...msg, reqId } as ParentToChild, { onChunk, watched: true }, reqId);
+    const result = this.call({ ...msg, reqId } as ParentToChild, { onEvent, watched: true }, reqId);
     return {
       result: result as Promise<GenerationResult>,
       abort: () => {
@@ -170,7 +171,7 @@ export class DeviceSupervisor {
 
   private call(
     msg: ParentToChild | (Omit<ParentToChild, 'reqId'> & { type: string }),
-    extra: Partial<Pick<Pending, 'onChunk' | 'onProgress' | 'watched' | 'loading'>> = {},
+    extra: Partial<Pick<Pending, 'onEvent' | 'onProgress' | 'watched' | 'loading'>> = {},
     reqId = this.newReqId(),
     internal = false,
   ): Promise<unknown> {
@@ -248,7 +249,10 @@ export class DeviceSupervisor {
     p.lastActivity = Date.now();
     if (msg.type === 'chunk') {
       p.sawChunk = true;
-      p.onChunk?.(msg.text, msg.tokens);
+      p.onEvent?.({ kind: msg.kind ?? 'text', text: msg.text });
+    } else if (msg.type === 'call') {
+      p.sawChunk = true;
+      p.onEvent?.({ kind: 'call', index: msg.index, id: msg.id, name: msg.name, args: msg.args });
     } else if (msg.type === 'alive') {
       // Tokens of any kind (text, thought, tool call) or prompt batches: work, not a hang. Once
       // tokens are generated, silence longer than step_timeout_s is a hang.

@@ -19,6 +19,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  type GenerationEvent,
   type GenerationResult,
   type NeuronConfig,
   SseStream,
@@ -91,11 +92,16 @@ export class InferenceController {
       await reply.status(200).send(map.chatCompletion(rid, result));
       return;
     }
+    let streamedCalls = false;
     await this.stream(reply, req, this.inference.fault(fault), {
       start: () => map.chatChunk(rid, { role: 'assistant', content: '' }),
-      text: (t) => map.chatChunk(rid, { content: t }),
+      event: (e) => {
+        if (e.kind === 'call') streamedCalls = true;
+        return map.chatDelta(rid, e);
+      },
       finish: (r) => [
-        ...(r.toolCalls?.length ? [map.chatChunk(rid, { tool_calls: map.toolCallsOf(r) })] : []),
+        // Tool calls streamed as they were generated are not sent again whole.
+        ...(r.toolCalls?.length && !streamedCalls ? [map.chatChunk(rid, { tool_calls: map.toolCallsOf(r) })] : []),
         map.chatChunk(rid, {}, r.finishReason, r.matchedStop !== undefined ? { stop_reason: r.matchedStop } : {}),
         map.usageChunk(rid, r),
       ],
@@ -117,7 +123,7 @@ export class InferenceController {
       return;
     }
     await this.stream(reply, req, this.inference.fault(fault), {
-      text: (t) => map.textChunk(rid, t),
+      event: (e) => (e.kind === 'text' && e.text ? map.textChunk(rid, e.text) : null),
       finish: (r) => [map.textChunk(rid, '', r.finishReason), map.usageChunk(rid, r, 'text_completion')],
     });
   }
@@ -126,7 +132,7 @@ export class InferenceController {
     reply: FastifyReply,
     req: GenerateRequest,
     fault: ReturnType<InferenceService['fault']>,
-    frames: { start?(): unknown; text(t: string): unknown; finish(r: GenerationResult): unknown[] },
+    frames: { start?(): unknown; event(e: GenerationEvent): unknown; finish(r: GenerationResult): unknown[] },
   ): Promise<void> {
     const signal = disconnectSignal(reply);
     // The stream starts as soon as the request must queue, so pings keep the client (and any proxy)
@@ -148,7 +154,10 @@ export class InferenceController {
             start();
             if (frames.start) void sse!.data(frames.start());
           },
-          onText: (t) => void (t && sse?.data(frames.text(t))),
+          onEvent: (e) => {
+            const frame = frames.event(e);
+            if (frame) void sse?.data(frame);
+          },
         },
         fault,
       );

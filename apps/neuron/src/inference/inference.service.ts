@@ -5,7 +5,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { FAULT_KINDS, type FaultKind, type GenerationResult, type ParentToChild } from '@app/core';
+import {
+  FAULT_KINDS,
+  type FaultKind,
+  type GenerationEvent,
+  type GenerationResult,
+  type ParentToChild,
+} from '@app/core';
 import { DrainService } from '../http/drain.service';
 import { toCortexError } from '../http/to-cortex-error';
 import { M } from '../metrics/neuron-metrics';
@@ -21,7 +27,8 @@ export interface GenerateHooks {
   onQueued?(): void;
   /** A seat was granted (streams send their role chunk now, before prefill). */
   onAdmitted?(): void;
-  onText?(text: string): void;
+  /** Text, thought text and tool-call fragments as they are generated. */
+  onEvent?(event: GenerationEvent): void;
 }
 
 @Injectable()
@@ -63,7 +70,7 @@ export class InferenceService {
     let abort = () => undefined as void;
     try {
       hooks.onAdmitted?.();
-      const gen = sup.generate({ ...req, type: 'generate', fault }, (text) => hooks.onText?.(text));
+      const gen = sup.generate({ ...req, type: 'generate', fault }, (event) => hooks.onEvent?.(event));
       abort = gen.abort;
       aborts.add(abort);
       signal.addEventListener('abort', abort);

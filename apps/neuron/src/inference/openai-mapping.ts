@@ -3,6 +3,7 @@
  * OpenAI response and chunk shapes. Pure functions.
  */
 import {
+  type GenerationEvent,
   type GenerationResult,
   type SamplingParams,
   type WorkerMessage,
@@ -112,6 +113,7 @@ export function usageOf(r: GenerationResult) {
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
     total_tokens: r.promptTokens + r.completionTokens,
+    ...(r.reasoningTokens ? { completion_tokens_details: { reasoning_tokens: r.reasoningTokens } } : {}),
   };
 }
 
@@ -140,7 +142,12 @@ export function chatCompletion(ids: ResponseIds, r: GenerationResult) {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: r.text, ...(calls.length ? { tool_calls: calls } : {}) },
+        message: {
+          role: 'assistant',
+          content: r.text,
+          ...(r.reasoning ? { reasoning_content: r.reasoning } : {}),
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
         finish_reason: r.finishReason,
         ...(r.matchedStop !== undefined ? { stop_reason: r.matchedStop } : {}),
       },
@@ -157,6 +164,25 @@ export function chatChunk(ids: ResponseIds, delta: Record<string, unknown>, fini
     model: ids.model,
     choices: [{ index: 0, delta, finish_reason: finish, ...extra }],
   };
+}
+
+/**
+ * One streamed event as a chat chunk, the way DeepSeek, vLLM and llama-server stream them: text as
+ * `content`, thoughts as `reasoning_content`, a tool call's id and name once and then its argument
+ * fragments as `tool_calls`. Null for nothing to send.
+ */
+export function chatDelta(ids: ResponseIds, e: GenerationEvent) {
+  switch (e.kind) {
+    case 'text':
+      return e.text ? chatChunk(ids, { content: e.text }) : null;
+    case 'thought':
+      return chatChunk(ids, { reasoning_content: e.text });
+    case 'call': {
+      const fn = e.args ? { arguments: e.args } : { name: e.name, arguments: '' };
+      const head = e.args ? {} : { id: e.id, type: 'function' };
+      return chatChunk(ids, { tool_calls: [{ index: e.index, ...head, function: fn }] });
+    }
+  }
 }
 
 export function usageChunk(ids: ResponseIds, r: GenerationResult, object = 'chat.completion.chunk') {

@@ -22,7 +22,7 @@ import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } fr
 import { LoadedModel } from './loaded-model';
 import { estimateMemory } from './estimate';
 import { injectFault } from './faults';
-import { TokenCounter } from './token-counter';
+import { TokenCounter, callId } from './token-counter';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
@@ -190,26 +190,33 @@ export class WorkerEngine {
       const promptTokens = promptTokenCount(entry, history, functions);
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
+      const calls = functions
+        ? {
+            functions,
+            onFunctionCallParamsChunk: counter.onFunctionCallParamsChunk,
+            ...(msg.singleToolCall ? { maxParallelFunctionCalls: 1 } : {}),
+          }
+        : {};
       const res = await chat.generateResponse(history, {
         ...generationOptions(msg.params, maxTokens, signal, counter),
-        ...(grammar
-          ? { grammar }
-          : functions
-            ? { functions, ...(msg.singleToolCall ? { maxParallelFunctionCalls: 1 } : {}) }
-            : {}),
+        onResponseChunk: counter.onResponseChunk,
+        ...(grammar ? { grammar } : calls),
       });
       assertNotAborted(res.metadata.stopReason);
-      const calls = (res.functionCalls ?? []).map((c, i) => ({
-        id: `call_${msg.reqId.replace(/[^a-zA-Z0-9]/g, '')}_${i}`,
+      const made = (res.functionCalls ?? []) as ReadonlyArray<{ functionName: string; params?: unknown }>;
+      const toolCalls = made.map((c, i) => ({
+        id: callId(msg.reqId, i),
         name: c.functionName,
         arguments: JSON.stringify(c.params ?? {}),
       }));
       const stop = res.metadata.stopReason;
+      const reasoning = thoughtsOf(res.fullResponse);
       return {
         text: res.response,
-        finishReason: calls.length ? 'tool_calls' : stop === 'maxTokens' ? 'length' : 'stop',
+        ...(reasoning ? { reasoning, reasoningTokens: counter.reasoningTokens } : {}),
+        finishReason: toolCalls.length ? 'tool_calls' : stop === 'maxTokens' ? 'length' : 'stop',
         ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
-        ...(calls.length ? { toolCalls: calls } : {}),
+        ...(toolCalls.length ? { toolCalls } : {}),
         promptTokens,
         ...counter.totals(),
       };
@@ -291,6 +298,17 @@ function promptTokenCount(entry: LoadedModel, history: ChatHistoryItem[], functi
   return entry.chatWrapper
     .generateContextState({ chatHistory: history, availableFunctions: functions })
     .contextText.tokenize(entry.model.tokenizer).length;
+}
+
+/** The text of the thought segments in a response, or undefined when the model did not think. */
+function thoughtsOf(full: ReadonlyArray<unknown>): string | undefined {
+  const thoughts = full
+    .filter((r): r is { type: 'segment'; segmentType: string; text: string } => {
+      const seg = r as { type?: string; segmentType?: string };
+      return typeof r === 'object' && seg.type === 'segment' && seg.segmentType === 'thought';
+    })
+    .map((s) => s.text);
+  return thoughts.length ? thoughts.join('\n') : undefined;
 }
 
 function toFunctions(tools: GenerateMsg['tools']): ChatModelFunctions | undefined {

@@ -11,12 +11,30 @@ import type { LlamaContextSequence } from './engine-types';
 /** How often, at most, a generation tells the supervisor it is alive. */
 const ALIVE_EVERY_MS = 100;
 
+/** A tool call's id, the same whether it is streamed or returned whole. */
+export const callId = (reqId: string, index: number) => `call_${reqId.replace(/[^a-zA-Z0-9]/g, '')}_${index}`;
+
+interface ResponseChunk {
+  type?: string;
+  segmentType?: string;
+  text: string;
+  tokens: readonly unknown[];
+}
+
+interface ParamsChunk {
+  callIndex: number;
+  functionName: string;
+  paramsChunk: string;
+}
+
 export class TokenCounter {
   private readonly started = performance.now();
   private readonly out0: number;
   private first = 0;
   private textTokens = 0;
   private seen = -1;
+  private thoughtTokens = 0;
+  private readonly calls = new Set<number>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -50,6 +68,31 @@ export class TokenCounter {
   readonly onText = (text: string): void => {
     if (!this.silent) this.send({ type: 'chunk', reqId: this.reqId, text, tokens: this.textTokens });
   };
+
+  /** Thought segments (node-llama-cpp's segmentation of the model's template) stream as thoughts. */
+  readonly onResponseChunk = (c: ResponseChunk): void => {
+    if (c.type !== 'segment' || c.segmentType !== 'thought') return;
+    this.thoughtTokens += c.tokens.length;
+    if (c.text && !this.silent)
+      this.send({ type: 'chunk', reqId: this.reqId, text: c.text, tokens: 0, kind: 'thought' });
+  };
+
+  /**
+   * A tool call streams as it is generated: its id and name once, then each argument fragment
+   * (the blank lines node-llama-cpp uses to end the arguments are left out).
+   */
+  readonly onFunctionCallParamsChunk = (c: ParamsChunk): void => {
+    const call = { type: 'call' as const, reqId: this.reqId, index: c.callIndex, id: callId(this.reqId, c.callIndex) };
+    if (!this.calls.has(c.callIndex)) {
+      this.calls.add(c.callIndex);
+      this.send({ ...call, name: c.functionName, args: '' });
+    }
+    if (c.paramsChunk.trim()) this.send({ ...call, name: c.functionName, args: c.paramsChunk });
+  };
+
+  get reasoningTokens(): number {
+    return this.thoughtTokens;
+  }
 
   stop(): void {
     clearInterval(this.timer);

@@ -85,8 +85,17 @@ export type ParentToChild =
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
+/** What a generation streams before its result: text, thought text, and tool-call fragments. */
+export type GenerationEvent =
+  | { kind: 'text'; text: string }
+  | { kind: 'thought'; text: string }
+  | { kind: 'call'; index: number; id: string; name: string; args: string };
+
 export interface GenerationResult {
   text: string;
+  /** The model's thought segments, when it thought. */
+  reasoning?: string;
+  reasoningTokens?: number;
   finishReason: FinishReason;
   /** The stop string that ended generation, when one did. */
   matchedStop?: string;
@@ -136,7 +145,9 @@ export interface WorkerError {
 export type ChildToParent =
   | { type: 'ready'; pid: number; backend: 'cpu' | 'cuda'; deviceName: string; vramTotalMb: number }
   | { type: 'progress'; reqId: string; progress: number }
-  | { type: 'chunk'; reqId: string; text: string; tokens: number }
+  | { type: 'chunk'; reqId: string; text: string; tokens: number; kind?: 'thought' }
+  /** A tool call as it is generated: its id and name first (args ''), then argument fragments. */
+  | { type: 'call'; reqId: string; index: number; id: string; name: string; args: string }
   /** Tokens are being generated (of any kind: text, thought, tool call); at most every 100 ms. */
   | { type: 'alive'; reqId: string; tokens: number }
   | { type: 'done'; reqId: string; result: unknown }
