@@ -167,4 +167,52 @@ describe('a scripted thinking, tool-calling model end to end', () => {
       input: { city: 'Paris' },
     });
   });
+
+  const anthropicTools = [{ name: TOOL.name, description: TOOL.description, input_schema: TOOL.parameters as never }];
+
+  it('Anthropic with thinking (Claude Code’s adaptive): a thinking block, then the tool_use; streamed the same', async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
+    const body = { ...ask, max_tokens: 200, tools: anthropicTools, thinking: { type: 'adaptive' } } as never;
+    const msg = await anthropic.messages.create(body);
+    expect(msg.content[0]).toMatchObject({ type: 'thinking', signature: expect.any(String) });
+    expect((msg.content[0] as { thinking: string }).thinking.trim()).toBe(THOUGHT);
+    expect(msg.content.find((b) => b.type === 'tool_use')).toMatchObject({ input: { city: 'Paris' } });
+    const streamed = await anthropic.messages.stream(body).finalMessage();
+    expect((streamed.content[0] as { type: string; thinking: string }).type).toBe('thinking');
+    expect((streamed.content[0] as { thinking: string }).thinking.trim()).toBe(THOUGHT);
+    expect(streamed.content.find((b) => b.type === 'tool_use')).toMatchObject({ input: { city: 'Paris' } });
+  });
+
+  it('Anthropic without thinking: no thinking block, yet its tokens are counted in output_tokens', async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
+    const plain = await anthropic.messages.create({ ...ask, max_tokens: 200, tools: anthropicTools });
+    expect(plain.content.some((b) => b.type === 'thinking')).toBe(false);
+    const openai = await json<{ usage: { completion_tokens: number } }>(`${gw.url}/v1/chat/completions`, {
+      ...ask,
+      tools: [{ type: 'function', function: TOOL }],
+    });
+    expect(plain.usage.output_tokens).toBe(openai.body.usage.completion_tokens);
+  });
+
+  it('Anthropic: a thinking block in an earlier turn is accepted and given back as the model’s thought', async () => {
+    const r = await json(`${gw.url}/v1/messages`, {
+      model: 'weather',
+      max_tokens: 200,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: anthropicTools,
+      messages: [
+        { role: 'user', content: 'Hi' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'They greet me.', signature: 'from-an-earlier-turn' },
+            { type: 'text', text: 'Hello!' },
+          ],
+        },
+        { role: 'user', content: 'What is the weather in Paris?' },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect((r.body as { content: Array<{ type: string }> }).content[0]!.type).toBe('thinking');
+  });
 });

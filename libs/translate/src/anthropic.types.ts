@@ -42,6 +42,8 @@ export interface AnthropicToolResultBlock {
 
 export interface AnthropicThinkingBlock {
   type: 'thinking' | 'redacted_thinking';
+  thinking?: string;
+  signature?: string;
 }
 
 export type AnthropicRequestBlock =
@@ -96,7 +98,9 @@ export interface AnthropicUsage {
 }
 
 export type AnthropicContentBlock =
-  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 export interface AnthropicMessage {
   id: string;
@@ -118,12 +122,19 @@ export type AnthropicStreamEvent =
   | {
       type: 'content_block_start';
       index: number;
-      content_block: { type: 'text'; text: '' } | { type: 'tool_use'; id: string; name: string; input: object };
+      content_block:
+        | { type: 'text'; text: '' }
+        | { type: 'thinking'; thinking: ''; signature: '' }
+        | { type: 'tool_use'; id: string; name: string; input: object };
     }
   | {
       type: 'content_block_delta';
       index: number;
-      delta: { type: 'text_delta'; text: string } | { type: 'input_json_delta'; partial_json: string };
+      delta:
+        | { type: 'text_delta'; text: string }
+        | { type: 'thinking_delta'; thinking: string }
+        | { type: 'signature_delta'; signature: string }
+        | { type: 'input_json_delta'; partial_json: string };
     }
   | { type: 'content_block_stop'; index: number }
   | {

@@ -14,7 +14,7 @@ export interface OpenAIToolCall {
 export type OpenAIMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | OpenAIContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] }
+  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export interface OpenAITool {
@@ -51,7 +51,7 @@ export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_fil
 
 export interface OpenAIChatChoice {
   index: number;
-  message: { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] };
+  message: { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string };
   finish_reason: OpenAIFinishReason;
   /** vLLM/cortex extension: the stop string that ended generation, when one did. */
   stop_reason?: string | number | null;

@@ -17,7 +17,6 @@ import type {
 
 /** Top-level Anthropic fields with no OpenAI meaning, dropped knowingly (never a 400). */
 export const DROPPED_FIELDS: Readonly<Record<string, string>> = {
-  thinking: 'extended-thinking budget; local models answer without one, and thinking blocks are not produced',
   context_management: 'Anthropic server-side context editing',
   output_config: 'Anthropic output effort and format hints',
   service_tier: 'Anthropic capacity tiers',
@@ -42,10 +41,13 @@ const MAPPED = new Set([
   'tools',
   'tool_choice',
   'metadata',
+  'thinking',
 ]);
 
 export interface RequestTranslation {
   request: OpenAIChatRequest;
+  /** The client asked for thinking (`enabled` or `adaptive`): answer with thinking blocks. */
+  thinking: boolean;
   /** Top-level fields left out: known ones by name, others as `unknown:<name>`. */
   dropped: string[];
 }
@@ -92,7 +94,8 @@ export function anthropicToOpenAI(body: unknown, opts: TranslateOptions = {}): R
     if (MAPPED.has(key)) continue;
     dropped.push(Object.hasOwn(DROPPED_FIELDS, key) ? key : `unknown:${key}`);
   }
-  return { request, dropped };
+  const thinking = isObject(b.thinking) && (b.thinking.type === 'enabled' || b.thinking.type === 'adaptive');
+  return { request, dropped, thinking };
 }
 
 function leadingSystem(parts: string[]): OpenAIMessage[] {
@@ -113,6 +116,7 @@ function systemText(v: unknown, path: string): string {
 
 interface Collected {
   parts: OpenAIContentPart[];
+  thoughts: string[];
   toolCalls: OpenAIToolCall[];
   toolMessages: OpenAIMessage[];
   toolImages: OpenAIContentPart[];
@@ -132,14 +136,16 @@ function convertMessage(m: unknown, path: string, system: string[], out: OpenAIM
     out.push({ role, content: msg.content });
     return;
   }
-  const c: Collected = { parts: [], toolCalls: [], toolMessages: [], toolImages: [] };
+  const c: Collected = { parts: [], thoughts: [], toolCalls: [], toolMessages: [], toolImages: [] };
   arr(msg.content, `${path}.content`).forEach((block, j) => collectBlock(block, `${path}.content[${j}]`, role, c));
   out.push(...c.toolMessages);
   if (c.toolImages.length) out.push({ role: 'user', content: c.toolImages });
   if (role === 'assistant') {
     const text = joinText(c.parts);
-    if (c.toolCalls.length) out.push({ role: 'assistant', content: text || null, tool_calls: c.toolCalls });
-    else if (c.parts.length || !c.toolMessages.length) out.push({ role: 'assistant', content: text });
+    // Thinking blocks go back as the model's own thought (reasoning_content), never as text.
+    const thought = c.thoughts.length ? { reasoning_content: c.thoughts.join('\n') } : {};
+    if (c.toolCalls.length) out.push({ role: 'assistant', content: text || null, tool_calls: c.toolCalls, ...thought });
+    else if (c.parts.length || !c.toolMessages.length) out.push({ role: 'assistant', content: text, ...thought });
     return;
   }
   if (c.parts.some((p) => p.type !== 'text')) out.push({ role: 'user', content: c.parts });
@@ -175,6 +181,8 @@ function collectBlock(block: unknown, path: string, role: 'user' | 'assistant', 
       collectToolResult(b, path, c);
       return;
     case 'thinking':
+      if (role === 'assistant' && typeof b.thinking === 'string' && b.thinking) c.thoughts.push(b.thinking);
+      return;
     case 'redacted_thinking':
       return;
     default:

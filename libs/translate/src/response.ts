@@ -33,7 +33,17 @@ export function messageId(upstreamId: string | undefined): string {
   return `msg_${id}`;
 }
 
-export function openAIToAnthropic(completion: OpenAIChatCompletion, requestedModel?: string): ResponseTranslation {
+/**
+ * Signature of the thinking blocks cortex produces. Anthropic signs its own; a client sends the
+ * signature back with the block, and cortex ignores it.
+ */
+export const THINKING_SIGNATURE = 'cortex-local-thinking';
+
+export function openAIToAnthropic(
+  completion: OpenAIChatCompletion,
+  requestedModel?: string,
+  opts: { thinking?: boolean } = {},
+): ResponseTranslation {
   if (!isObject(completion) || !Array.isArray(completion.choices) || completion.choices.length === 0) {
     throw new TranslationError('upstream', 'upstream returned a malformed chat completion', null, 'upstream_error');
   }
@@ -42,6 +52,10 @@ export function openAIToAnthropic(completion: OpenAIChatCompletion, requestedMod
   const content: AnthropicContentBlock[] = [];
   const text = typeof choice.message?.content === 'string' ? choice.message.content : '';
   const calls = choice.message?.tool_calls ?? [];
+  const thought = choice.message?.reasoning_content;
+  if (opts.thinking && typeof thought === 'string' && thought) {
+    content.push({ type: 'thinking', thinking: thought, signature: THINKING_SIGNATURE });
+  }
   if (text || calls.length === 0) content.push({ type: 'text', text });
   for (const call of calls) {
     const name = call.function?.name ?? '';

@@ -18,7 +18,7 @@ export interface Fixture {
   description: string;
   kind: 'request' | 'count_tokens' | 'response' | 'stream' | 'error_to_anthropic' | 'error_to_openai';
   input: unknown;
-  options?: { model?: string; inputTokens?: number };
+  options?: { model?: string; inputTokens?: number; thinking?: boolean };
   expected?: unknown;
 }
 
@@ -38,7 +38,9 @@ export function runFixture(f: Fixture): unknown {
     case 'count_tokens':
       return guard(() => countTokensToOpenAI(f.input));
     case 'response':
-      return guard(() => openAIToAnthropic(f.input as OpenAIChatCompletion, f.options?.model));
+      return guard(() =>
+        openAIToAnthropic(f.input as OpenAIChatCompletion, f.options?.model, { thinking: f.options?.thinking }),
+      );
     case 'error_to_anthropic': {
       const { status, body } = f.input as { status: number; body: unknown };
       return openAIErrorToAnthropic(status, body);

@@ -146,6 +146,8 @@ const openAIRequestSchema = {
             properties: {
               role: { const: 'assistant' },
               content: { type: ['string', 'null'] },
+              // an earlier thought, given back to the model (DeepSeek/vLLM convention; the neuron reads it)
+              reasoning_content: { type: 'string', minLength: 1 },
               tool_calls: {
                 type: 'array',
                 minItems: 1,

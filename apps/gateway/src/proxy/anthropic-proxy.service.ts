@@ -27,23 +27,24 @@ export class AnthropicProxyService {
   ) {}
 
   async messages(raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const openai = this.translation.request(raw);
+    const { request, thinking } = this.translation.request(raw);
     const scope = this.forward.open(reply);
     try {
-      await this.proxy(openai, req, reply, scope);
+      await this.proxy(request, thinking, req, reply, scope);
     } finally {
       scope.close();
     }
   }
 
   private async proxy(
-    openai: ReturnType<TranslationService['request']>,
+    openai: ReturnType<TranslationService['request']>['request'],
+    thinking: boolean,
     req: FastifyRequest,
     reply: FastifyReply,
     scope: RequestScope,
   ): Promise<void> {
     const requested = openai.model;
-    const translator = this.translation.stream({ model: requested });
+    const translator = this.translation.stream({ model: requested, thinking });
     let sse: SseStream | undefined;
     const startSse = () =>
       (sse ??= new SseStream(reply, { pingFrame: () => frames(translator.ping()), ...this.forward.sseOptions() }));
@@ -65,7 +66,8 @@ export class AnthropicProxyService {
       return sse.end(frames(translator.fail(e.kind, e.message)));
     }
     const obs = new StreamObserver();
-    if (!openai.stream || d.upstream.status >= 400) return this.passJson(d, obs, requested, reply, scope, sse);
+    if (!openai.stream || d.upstream.status >= 400)
+      return this.passJson(d, obs, { requested, thinking }, reply, scope, sse);
     const out = startSse();
     const parser = new SseParser();
     const decoder = new TextDecoder();
@@ -94,7 +96,7 @@ export class AnthropicProxyService {
   private async passJson(
     d: Dispatch,
     obs: StreamObserver,
-    requested: string,
+    ask: { requested: string; thinking: boolean },
     reply: FastifyReply,
     scope: RequestScope,
     sse?: SseStream,
@@ -123,7 +125,7 @@ export class AnthropicProxyService {
       await reply.status(mapped.status).send(mapped.body);
       return;
     }
-    await reply.status(200).send(this.translation.response(parsed as never, requested));
+    await reply.status(200).send(this.translation.response(parsed as never, ask.requested, ask.thinking));
   }
 
   private onData(translator: ReturnType<TranslationService['stream']>, data: string): AnthropicStreamEvent[] {

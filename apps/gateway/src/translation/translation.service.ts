@@ -17,18 +17,19 @@ import {
 export class TranslationService {
   private readonly log = new Logger('Translation');
 
+  /** The OpenAI request for an Anthropic one, and whether the client asked for thinking blocks. */
   request(body: unknown) {
     const out = anthropicToOpenAI(body);
     if (out.dropped.length) this.log.debug(`dropped Anthropic fields: ${out.dropped.join(', ')}`);
-    return out.request;
+    return { request: out.request, thinking: out.thinking };
   }
 
   countTokens(body: unknown) {
     return countTokensToOpenAI(body);
   }
 
-  response(completion: OpenAIChatCompletion, requestedModel: string) {
-    const { message, warnings } = openAIToAnthropic(completion, requestedModel);
+  response(completion: OpenAIChatCompletion, requestedModel: string, thinking = false) {
+    const { message, warnings } = openAIToAnthropic(completion, requestedModel, { thinking });
     warnings.forEach((w) => this.log.warn(w));
     return message;
   }

@@ -42,6 +42,7 @@ export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
         return {
           role: 'assistant',
           content: text(m.content, path),
+          ...(m.reasoning_content ? { thought: m.reasoning_content } : {}),
           ...(m.tool_calls?.length
             ? {
                 toolCalls: m.tool_calls.map((c) => ({

@@ -1,16 +1,19 @@
 /**
  * OpenAI-style messages → node-llama-cpp chat history. System turns merge into one leading system
  * item; an assistant's tool calls and the tool results that follow become function-call entries of
- * that model response, which is how node-llama-cpp renders tool use through the chat template.
+ * that model response, which is how node-llama-cpp renders tool use through the chat template; an
+ * earlier thought comes back as the response's thought segment.
  * Pure and structural (no node-llama-cpp import), so it is unit-tested directly.
  */
 import type { WorkerMessage } from '@app/core';
 
 export type HistoryFunctionCall = { type: 'functionCall'; name: string; params: unknown; result: unknown };
+/** A thought the model had, rendered back through its template's thought segment. */
+export type HistoryThought = { type: 'segment'; segmentType: 'thought'; text: string; ended: true };
 export type HistoryItem =
   | { type: 'system'; text: string }
   | { type: 'user'; text: string }
-  | { type: 'model'; response: Array<string | HistoryFunctionCall> };
+  | { type: 'model'; response: Array<string | HistoryFunctionCall | HistoryThought> };
 
 function parseArgs(args: string): unknown {
   try {
@@ -28,7 +31,13 @@ export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[]
   for (const m of messages) {
     if (m.role === 'user') items.push({ type: 'user', text: m.content });
     if (m.role === 'assistant') {
-      const response: HistoryItem & { type: 'model' } = { type: 'model', response: m.content ? [m.content] : [] };
+      const thought: HistoryThought[] = m.thought
+        ? [{ type: 'segment', segmentType: 'thought', text: m.thought, ended: true }]
+        : [];
+      const response: HistoryItem & { type: 'model' } = {
+        type: 'model',
+        response: [...thought, ...(m.content ? [m.content] : [])],
+      };
       for (const call of m.toolCalls ?? []) {
         const fc: HistoryFunctionCall = {
           type: 'functionCall',

@@ -15,7 +15,7 @@ export interface ChatToolCall {
 export type WorkerMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls?: ChatToolCall[] }
+  | { role: 'assistant'; content: string; toolCalls?: ChatToolCall[]; thought?: string }
   | { role: 'tool'; toolCallId: string; content: string };
 
 export interface WorkerTool {

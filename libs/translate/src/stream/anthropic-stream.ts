@@ -1,6 +1,8 @@
 /**
  * The streaming translator: fed OpenAI chat chunks, it emits Anthropic stream events.
  * - message_start comes first (with usage in the shape Claude Code expects), message_stop last.
+ * - With thinking on, thoughts (`reasoning_content`) stream live as a thinking block (thinking_delta,
+ *   then a signature_delta before it closes); with it off they are left out (still counted in usage).
  * - Text streams live as one text block per run of text.
  * - Tool calls are accumulated per OpenAI index (arguments may arrive split and interleaved) and
  *   emitted whole, each as its own tool_use block with one input_json_delta, when the model turn ends,
@@ -11,7 +13,7 @@
 import type { AnthropicStreamEvent, AnthropicUsage } from '../anthropic.types';
 import { anthropicError, kindFromStatus, type ErrorKind } from '../errors';
 import type { OpenAIChatChunk, OpenAIFinishReason, OpenAIUsage } from '../openai.types';
-import { messageId } from '../response';
+import { THINKING_SIGNATURE, messageId } from '../response';
 import { mapStopReason } from '../stop-reason';
 import { mapUsage } from '../usage';
 
@@ -28,12 +30,15 @@ export interface StreamOptions {
   model?: string;
   /** Prompt tokens when known before the first chunk (message_start usage.input_tokens). */
   inputTokens?: number;
+  /** The request enabled thinking: stream the model's thoughts as thinking blocks. */
+  thinking?: boolean;
 }
 
 export class AnthropicStreamTranslator {
   private state: State = 'idle';
   private index = 0;
   private textOpen = false;
+  private thoughtOpen = false;
   private readonly tools = new Map<number, PendingTool>();
   private finish: OpenAIFinishReason | undefined;
   private matchedStop: unknown;
@@ -89,6 +94,9 @@ export class AnthropicStreamTranslator {
     for (const choice of chunk.choices ?? []) {
       if (choice.index !== undefined && choice.index !== 0) continue;
       const delta = choice.delta ?? {};
+      const thought = delta.reasoning_content;
+      if (this.opts.thinking && typeof thought === 'string' && thought.length > 0)
+        events.push(...this.thought(thought));
       if (typeof delta.content === 'string' && delta.content.length > 0) events.push(...this.text(delta.content));
       for (const call of delta.tool_calls ?? []) this.tool(call);
       if (choice.finish_reason) {
@@ -104,7 +112,7 @@ export class AnthropicStreamTranslator {
     if (this.state === 'finished') return [];
     if (this.finish === undefined) return this.fail('overloaded', 'upstream stream ended before the model finished');
     const events = this.state === 'idle' ? this.start() : [];
-    events.push(...this.closeText(), ...this.flushTools());
+    events.push(...this.closeThought(), ...this.closeText(), ...this.flushTools());
     const finish = this.tools.size && this.finish === 'stop' ? 'tool_calls' : this.finish;
     const usage = mapUsage(this.usage);
     if (!this.usage) usage.output_tokens = this.textDeltas;
@@ -133,8 +141,35 @@ export class AnthropicStreamTranslator {
     return this.start(chunk.id);
   }
 
+  private thought(thinking: string): AnthropicStreamEvent[] {
+    const events: AnthropicStreamEvent[] = [...this.closeText()];
+    if (!this.thoughtOpen) {
+      this.thoughtOpen = true;
+      events.push({
+        type: 'content_block_start',
+        index: this.index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+    }
+    events.push({ type: 'content_block_delta', index: this.index, delta: { type: 'thinking_delta', thinking } });
+    return events;
+  }
+
+  private closeThought(): AnthropicStreamEvent[] {
+    if (!this.thoughtOpen) return [];
+    this.thoughtOpen = false;
+    return [
+      {
+        type: 'content_block_delta',
+        index: this.index,
+        delta: { type: 'signature_delta', signature: THINKING_SIGNATURE },
+      },
+      { type: 'content_block_stop', index: this.index++ },
+    ];
+  }
+
   private text(text: string): AnthropicStreamEvent[] {
-    const events: AnthropicStreamEvent[] = [];
+    const events: AnthropicStreamEvent[] = [...this.closeThought()];
     if (!this.textOpen) {
       this.textOpen = true;
       events.push({ type: 'content_block_start', index: this.index, content_block: { type: 'text', text: '' } });

@@ -11,6 +11,7 @@ import {
   IsMessageContent,
   IsResponseFormat,
   IsStop,
+  IsText,
   IsToolCalls,
   IsAbsent,
   IsFalse,
@@ -26,6 +27,8 @@ export class ChatMessageDto {
   @IsMessageContent() content?: string | Array<Record<string, unknown>> | null;
   @IsOptional() @IsToolCalls() tool_calls?: Array<{ id: string; function: { name: string; arguments?: string } }>;
   @IsOptional() @IsNonEmptyString() tool_call_id?: string;
+  /** An earlier answer's thought (DeepSeek/vLLM style), given back to the model as its thought. */
+  @IsOptional() @IsText() reasoning_content?: string;
 }
 
 export class SamplingDto {

@@ -93,3 +93,5 @@ export const IsAbsent = custom('isAbsent', 'nothing (not supported)', (v) => v =
 
 /** `n`: one choice per request (several would need several sequences per request). */
 export const IsOne = custom('isOne', '1 (one choice per request is served)', (v) => v === 1 || v === null);
+
+export const IsText = custom('isText', 'a string', (v) => typeof v === 'string');
