@@ -117,7 +117,11 @@ function splice(base: Record<string, unknown>, key: string, value: unknown, nest
 
 function bodyFor(path: string): fc.Arbitrary<string | undefined> {
   const base = BASE[path.replace(/\/devices\/.*/, '/devices')] ?? {};
-  const keys = [...Object.keys(base), 'stream', 'tools', 'tool_choice', 'system', 'n', 'logprobs', 'device', 'force'];
+  const keys = [
+    ...Object.keys(base),
+    ...['stream', 'tools', 'tool_choice', 'system', 'n', 'logprobs', 'top_logprobs', 'device', 'force'],
+    ...['reasoning_effort', 'thinking_budget', 'thinking', 'parallel_tool_calls', 'context_size', 'max_in_flight'],
+  ];
   return fc.oneof(
     {
       weight: 6,

@@ -215,4 +215,23 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     expect(r.status).toBe(200);
     expect((r.body as { content: Array<{ type: string }> }).content[0]!.type).toBe('thinking');
   });
+
+  it('a thought budget cuts the thought short, and the model goes on to its tool call', async () => {
+    const think = async (extra: Record<string, unknown>) =>
+      (
+        await json<{
+          choices: Array<{
+            message: { reasoning_content?: string; tool_calls?: Array<{ function: { arguments: string } }> };
+          }>;
+        }>(`${gw.url}/v1/chat/completions`, { ...ask, tools: [{ type: 'function', function: TOOL }], ...extra })
+      ).body.choices[0]!.message;
+    const capped = await think({ thinking_budget: 2 });
+    expect(capped.reasoning_content?.trim().length).toBeGreaterThan(0);
+    expect(capped.reasoning_content!.trim().length).toBeLessThan(THOUGHT.length);
+    expect(THOUGHT.startsWith(capped.reasoning_content!.trim())).toBe(true);
+    expect(JSON.parse(capped.tool_calls![0]!.function.arguments)).toEqual({ city: 'Paris' });
+    expect((await think({ reasoning_effort: 'high' })).reasoning_content?.trim()).toBe(THOUGHT);
+    const r = await json(`${gw.url}/v1/chat/completions`, { ...ask, reasoning_effort: 'extreme' });
+    expect(r).toMatchObject({ status: 400, body: { error: { param: 'reasoning_effort' } } });
+  });
 });

@@ -25,6 +25,8 @@ export interface OpenAITool {
 export type OpenAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export interface OpenAIChatRequest {
+  /** cortex extension: most thought tokens (from Anthropic's thinking budget_tokens). */
+  thinking_budget?: number;
   model: string;
   messages: OpenAIMessage[];
   max_tokens?: number;

@@ -95,6 +95,11 @@ export function anthropicToOpenAI(body: unknown, opts: TranslateOptions = {}): R
     dropped.push(Object.hasOwn(DROPPED_FIELDS, key) ? key : `unknown:${key}`);
   }
   const thinking = isObject(b.thinking) && (b.thinking.type === 'enabled' || b.thinking.type === 'adaptive');
+  // An explicit budget caps the model's thought (cortex's thinking_budget); `disabled` means none.
+  if (isObject(b.thinking) && b.thinking.type === 'enabled' && b.thinking.budget_tokens !== undefined) {
+    request.thinking_budget = int(b.thinking.budget_tokens, 'thinking.budget_tokens', 0);
+  }
+  if (isObject(b.thinking) && b.thinking.type === 'disabled') request.thinking_budget = 0;
   return { request, dropped, thinking };
 }
 

@@ -84,7 +84,7 @@ export class InferenceController {
       mode: 'chat',
       messages: map.toWorkerMessages(dto.messages),
       ...map.toWorkerTools(dto),
-      params: map.toSampling(dto),
+      params: { ...map.toSampling(dto), thoughtTokens: map.thoughtBudget(dto) },
     };
     const rid = ids('chatcmpl', dto.model);
     if (!dto.stream) {

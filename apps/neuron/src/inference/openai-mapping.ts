@@ -10,7 +10,7 @@ import {
   type WorkerTool,
   invalidField,
 } from '@app/core';
-import type { ChatCompletionDto, ChatMessageDto, SamplingDto } from './dto/chat-completion.dto';
+import type { ChatCompletionDto, ChatMessageDto, ReasoningEffort, SamplingDto } from './dto/chat-completion.dto';
 
 function text(content: ChatMessageDto['content'], path: string): string {
   if (content === null || content === undefined) return '';
@@ -85,6 +85,23 @@ export function toWorkerTools(dto: ChatCompletionDto): {
     return { tools, toolChoice: 'required', ...single };
   }
   return { tools, toolChoice: choice, ...single };
+}
+
+/** Thought tokens per reasoning_effort; `high` leaves node-llama-cpp's own budget (half the context). */
+export const THOUGHT_BUDGETS: Record<ReasoningEffort, number | undefined> = {
+  none: 0,
+  minimal: 256,
+  low: 1024,
+  medium: 4096,
+  high: undefined,
+};
+
+/** thinking_budget wins over reasoning_effort; neither leaves the model's own default. */
+export function thoughtBudget(
+  dto: Pick<ChatCompletionDto, 'reasoning_effort' | 'thinking_budget'>,
+): number | undefined {
+  if (dto.thinking_budget !== undefined) return dto.thinking_budget;
+  return dto.reasoning_effort ? THOUGHT_BUDGETS[dto.reasoning_effort] : undefined;
 }
 
 /** The temperature when a request sets none (as the original cortex did). */

@@ -200,6 +200,7 @@ export class WorkerEngine {
       const res = await chat.generateResponse(history, {
         ...generationOptions(msg.params, maxTokens, signal, counter),
         onResponseChunk: counter.onResponseChunk,
+        ...(msg.params.thoughtTokens !== undefined ? { budgets: { thoughtTokens: msg.params.thoughtTokens } } : {}),
         ...(grammar ? { grammar } : calls),
       });
       assertNotAborted(res.metadata.stopReason);

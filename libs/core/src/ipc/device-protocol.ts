@@ -35,6 +35,8 @@ export interface SamplingParams {
   frequencyPenalty?: number;
   /** A JSON schema the output must match (response_format json_schema / json_object = {}). */
   jsonSchema?: Record<string, unknown>;
+  /** Most tokens a thinking model may spend thinking (reasoning_effort, thinking budget_tokens). */
+  thoughtTokens?: number;
 }
 
 /**

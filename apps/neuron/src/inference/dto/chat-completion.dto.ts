@@ -48,6 +48,9 @@ export class SamplingDto {
   };
 }
 
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
 export class ChatCompletionDto extends SamplingDto {
   @IsList() @ValidateNested({ each: true }) @Type(() => ChatMessageDto) messages!: ChatMessageDto[];
   @IsOptional() @IntAtLeast(1) max_completion_tokens?: number;
@@ -57,6 +60,10 @@ export class ChatCompletionDto extends SamplingDto {
   }>;
   @IsOptional() @IsToolChoice() tool_choice?:
     'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+  /** How much a thinking model may think: none, minimal, low, medium or high (OpenAI's names). */
+  @IsOptional() @OneOf(REASONING_EFFORTS) reasoning_effort?: ReasoningEffort;
+  /** Most thought tokens, when a client gives a number (Anthropic's thinking budget_tokens). */
+  @IsOptional() @IntAtLeast(0) thinking_budget?: number;
   /** false: at most one tool call per turn. */
   @IsOptional() @IsBool() parallel_tool_calls?: boolean;
   /** Only 1 is served: several choices would need several sequences per request. */
