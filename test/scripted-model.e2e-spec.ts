@@ -170,6 +170,32 @@ describe('a scripted thinking, tool-calling model end to end', () => {
 
   const anthropicTools = [{ name: TOOL.name, description: TOOL.description, input_schema: TOOL.parameters as never }];
 
+  it('Anthropic stream: the tool_use block opens before its arguments are done, then input_json_delta fragments', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ ...ask, max_tokens: 200, stream: true, tools: anthropicTools }),
+    });
+    const { data } = await readSse(res);
+    type Ev = {
+      type: string;
+      index?: number;
+      content_block?: { type: string; name?: string };
+      delta?: { type: string; partial_json?: string };
+    };
+    const events = data as Ev[];
+    const start = events.findIndex((e) => e.type === 'content_block_start' && e.content_block?.type === 'tool_use');
+    expect(events[start]!.content_block).toMatchObject({ name: 'get_weather' });
+    const index = events[start]!.index;
+    const fragments = events
+      .filter((e) => e.type === 'content_block_delta' && e.index === index && e.delta?.type === 'input_json_delta')
+      .map((e) => e.delta!.partial_json!);
+    expect(fragments.length).toBeGreaterThanOrEqual(2); // streamed as generated, not one whole copy at the end
+    expect(JSON.parse(fragments.join(''))).toEqual({ city: 'Paris' });
+    expect(events.find((e) => e.type === 'message_delta')).toMatchObject({ delta: { stop_reason: 'tool_use' } });
+    expect(events.at(-1)!.type).toBe('message_stop');
+  });
+
   it('Anthropic with thinking (Claude Code’s adaptive): a thinking block, then the tool_use; streamed the same', async () => {
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
     const body = { ...ask, max_tokens: 200, tools: anthropicTools, thinking: { type: 'adaptive' } } as never;

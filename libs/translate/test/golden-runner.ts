@@ -18,7 +18,7 @@ export interface Fixture {
   description: string;
   kind: 'request' | 'count_tokens' | 'response' | 'stream' | 'error_to_anthropic' | 'error_to_openai';
   input: unknown;
-  options?: { model?: string; inputTokens?: number; thinking?: boolean };
+  options?: { model?: string; inputTokens?: number; thinking?: boolean; liveTools?: boolean };
   expected?: unknown;
 }
 

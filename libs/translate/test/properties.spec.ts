@@ -237,8 +237,8 @@ const chunkArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom('[DONE]', 'ping', 'eof', 'error'),
 );
 
-function feed(items: unknown[]): AnthropicStreamEvent[] {
-  const sut = new AnthropicStreamTranslator({ model: 'm' });
+function feed(items: unknown[], liveTools = false): AnthropicStreamEvent[] {
+  const sut = new AnthropicStreamTranslator({ model: 'm', liveTools });
   const events: AnthropicStreamEvent[] = [];
   for (const item of items) {
     if (item === '[DONE]' || item === 'eof') events.push(...sut.end());
@@ -250,7 +250,7 @@ function feed(items: unknown[]): AnthropicStreamEvent[] {
   return events;
 }
 
-function assertWellFormed(events: AnthropicStreamEvent[]): void {
+function assertWellFormed(events: AnthropicStreamEvent[], liveTools = false): void {
   expect(events[0]?.type === 'message_start' || events[0]?.type === 'error').toBe(true);
   const last = events[events.length - 1]!;
   const terminals = events.filter((e) => e.type === 'message_stop' || e.type === 'error');
@@ -272,7 +272,9 @@ function assertWellFormed(events: AnthropicStreamEvent[]): void {
       open = null;
     }
     if (e.type === 'message_delta' || e.type === 'message_stop') expect(open).toBeNull();
-    if (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta') JSON.parse(e.delta.partial_json);
+    // Whole-call mode sends each call's arguments as one parseable delta; live mode sends fragments.
+    if (!liveTools && e.type === 'content_block_delta' && e.delta.type === 'input_json_delta')
+      JSON.parse(e.delta.partial_json);
   }
 }
 
@@ -280,6 +282,13 @@ describe('AnthropicStreamTranslator (property)', () => {
   it('emits a well-formed event stream for any chunk sequence', () => {
     fc.assert(
       fc.property(fc.array(chunkArb, { maxLength: 25 }), (items) => assertWellFormed(feed(items))),
+      { numRuns: 500 },
+    );
+  });
+
+  it('emits a well-formed event stream with live tool calls for any chunk sequence', () => {
+    fc.assert(
+      fc.property(fc.array(chunkArb, { maxLength: 25 }), (items) => assertWellFormed(feed(items, true), true)),
       { numRuns: 500 },
     );
   });

@@ -44,7 +44,8 @@ export class AnthropicProxyService {
     scope: RequestScope,
   ): Promise<void> {
     const requested = openai.model;
-    const translator = this.translation.stream({ model: requested, thinking });
+    // Neurons stream tool calls one at a time, so Anthropic clients get them live too.
+    const translator = this.translation.stream({ model: requested, thinking, liveTools: true });
     let sse: SseStream | undefined;
     const startSse = () =>
       (sse ??= new SseStream(reply, { pingFrame: () => frames(translator.ping()), ...this.forward.sseOptions() }));

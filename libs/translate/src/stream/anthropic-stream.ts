@@ -6,7 +6,9 @@
  * - Text streams live as one text block per run of text.
  * - Tool calls are accumulated per OpenAI index (arguments may arrive split and interleaved) and
  *   emitted whole, each as its own tool_use block with one input_json_delta, when the model turn ends,
- *   so no interleaving can garble or drop arguments (LiteLLM #25321).
+ *   so no interleaving can garble or drop arguments (LiteLLM #25321). With `liveTools` (an upstream
+ *   that streams one call at a time, as cortex neurons do) each call streams as it is generated: its
+ *   tool_use block opens on its first fragment and every argument fragment is an input_json_delta.
  * - An upstream error, or EOF before a finish_reason, ends the stream with an `error` event, never a
  *   normal-looking finish.
  */
@@ -32,6 +34,8 @@ export interface StreamOptions {
   inputTokens?: number;
   /** The request enabled thinking: stream the model's thoughts as thinking blocks. */
   thinking?: boolean;
+  /** The upstream streams tool calls one at a time: stream them live instead of whole at the end. */
+  liveTools?: boolean;
 }
 
 export class AnthropicStreamTranslator {
@@ -39,6 +43,8 @@ export class AnthropicStreamTranslator {
   private index = 0;
   private textOpen = false;
   private thoughtOpen = false;
+  private live: { key: number; index: number } | null = null;
+  private readonly closedLive = new Set<number>();
   private readonly tools = new Map<number, PendingTool>();
   private finish: OpenAIFinishReason | undefined;
   private matchedStop: unknown;
@@ -98,7 +104,10 @@ export class AnthropicStreamTranslator {
       if (this.opts.thinking && typeof thought === 'string' && thought.length > 0)
         events.push(...this.thought(thought));
       if (typeof delta.content === 'string' && delta.content.length > 0) events.push(...this.text(delta.content));
-      for (const call of delta.tool_calls ?? []) this.tool(call);
+      for (const call of delta.tool_calls ?? []) {
+        if (this.opts.liveTools) events.push(...this.liveTool(call));
+        else this.tool(call);
+      }
       if (choice.finish_reason) {
         this.finish = choice.finish_reason;
         this.matchedStop = choice.stop_reason;
@@ -112,7 +121,8 @@ export class AnthropicStreamTranslator {
     if (this.state === 'finished') return [];
     if (this.finish === undefined) return this.fail('overloaded', 'upstream stream ended before the model finished');
     const events = this.state === 'idle' ? this.start() : [];
-    events.push(...this.closeThought(), ...this.closeText(), ...this.flushTools());
+    events.push(...this.closeThought(), ...this.closeText());
+    events.push(...(this.opts.liveTools ? this.closeLive() : this.flushTools()));
     const finish = this.tools.size && this.finish === 'stop' ? 'tool_calls' : this.finish;
     const usage = mapUsage(this.usage);
     if (!this.usage) usage.output_tokens = this.textDeltas;
@@ -142,7 +152,7 @@ export class AnthropicStreamTranslator {
   }
 
   private thought(thinking: string): AnthropicStreamEvent[] {
-    const events: AnthropicStreamEvent[] = [...this.closeText()];
+    const events: AnthropicStreamEvent[] = [...this.closeLive(), ...this.closeText()];
     if (!this.thoughtOpen) {
       this.thoughtOpen = true;
       events.push({
@@ -169,7 +179,7 @@ export class AnthropicStreamTranslator {
   }
 
   private text(text: string): AnthropicStreamEvent[] {
-    const events: AnthropicStreamEvent[] = [...this.closeThought()];
+    const events: AnthropicStreamEvent[] = [...this.closeLive(), ...this.closeThought()];
     if (!this.textOpen) {
       this.textOpen = true;
       events.push({ type: 'content_block_start', index: this.index, content_block: { type: 'text', text: '' } });
@@ -192,6 +202,45 @@ export class AnthropicStreamTranslator {
     if (call.function?.name) pending.name += call.function.name;
     if (call.function?.arguments) pending.args += call.function.arguments;
     this.tools.set(key, pending);
+  }
+
+  /** A tool-call delta streamed live: a new call opens its block, fragments become input_json_delta. */
+  private liveTool(call: NonNullable<OpenAIChatChunk['choices'][number]['delta']['tool_calls']>[number]) {
+    this.tool(call); // keeps the count and the whole arguments for the stop reason and a final check
+    const key = typeof call.index === 'number' ? call.index : this.tools.size - 1;
+    if (this.closedLive.has(key)) {
+      this.warnings.push(`tool call ${key}: a fragment arrived after its block closed; dropped`);
+      return [];
+    }
+    const events: AnthropicStreamEvent[] = [];
+    if (this.live?.key !== key) {
+      events.push(...this.closeLive(), ...this.closeThought(), ...this.closeText());
+      const pending = this.tools.get(key)!;
+      this.live = { key, index: this.index };
+      events.push({
+        type: 'content_block_start',
+        index: this.index,
+        content_block: { type: 'tool_use', id: pending.id || `toolu_cortex_${key}`, name: pending.name, input: {} },
+      });
+    }
+    const fragment = call.function?.arguments;
+    if (fragment) {
+      events.push({
+        type: 'content_block_delta',
+        index: this.index,
+        delta: { type: 'input_json_delta', partial_json: fragment },
+      });
+    }
+    return events;
+  }
+
+  private closeLive(): AnthropicStreamEvent[] {
+    if (!this.live) return [];
+    const { key } = this.live;
+    this.live = null;
+    this.closedLive.add(key);
+    this.json(this.tools.get(key)!); // warns when the streamed arguments were not a JSON object
+    return [{ type: 'content_block_stop', index: this.index++ }];
   }
 
   private flushTools(): AnthropicStreamEvent[] {
