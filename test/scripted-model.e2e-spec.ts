@@ -32,6 +32,12 @@ const SCRIPT = [
   '\n',
   { context: ['}', '\n', '</tool_call>'] },
 ];
+// A model that answers in text, yet whose call arguments follow where a forced call leaves off.
+const ANSWERS = [
+  'It is sunny in Paris.',
+  '<|im_end|>',
+  ...SCRIPT.slice(SCRIPT.findIndex((s) => typeof s === 'object' && 'context' in s)),
+];
 const TOOL = {
   name: 'get_weather',
   description: 'the weather now',
@@ -54,9 +60,17 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     );
     expect(made.status, made.stderr).toBe(0);
     expect(made.stdout).toMatch(/scripted, \d+ steps/);
+    const answers = writeToml(join(neuron.dir, 'answers.json'), JSON.stringify(ANSWERS));
+    const out = join(neuron.modelsDir, 'answers.gguf');
+    const made2 = spawnSync(process.execPath, [CLI, 'make-model', '--script', answers, '--out', out], {
+      encoding: 'utf8',
+    });
+    expect(made2.status, made2.stderr).toBe(0);
     gw = await startGateway({
       neurons: [{ name: 'n', url: neuron.url }],
-      models: '[[models]]\nid = "weather"\nsource = "weather.gguf"\ncontext_size = 4096\n',
+      models:
+        '[[models]]\nid = "weather"\nsource = "weather.gguf"\ncontext_size = 4096\n' +
+        '[[models]]\nid = "answers"\nsource = "answers.gguf"\ncontext_size = 2048\n',
     });
   });
   afterAll(async () => {
@@ -240,6 +254,41 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     });
     expect(r.status).toBe(200);
     expect((r.body as { content: Array<{ type: string }> }).content[0]!.type).toBe('thinking');
+  });
+
+  it('tool_choice required, a named tool and Anthropic any/tool force a call the model would not make', async () => {
+    const weatherAsk = { model: 'answers', messages: ask.messages, tools: [{ type: 'function', function: TOOL }] };
+    type Res = {
+      choices: Array<{
+        finish_reason: string;
+        message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> };
+      }>;
+    };
+    const free = await json<Res>(`${gw.url}/v1/chat/completions`, weatherAsk);
+    expect(free.body.choices[0]!.message).toMatchObject({ content: 'It is sunny in Paris.' });
+    expect(free.body.choices[0]!.message.tool_calls ?? []).toHaveLength(0);
+    for (const tool_choice of ['required', { type: 'function', function: { name: 'get_weather' } }]) {
+      const r = await json<Res>(`${gw.url}/v1/chat/completions`, { ...weatherAsk, tool_choice });
+      expect(r.body.choices[0]!.finish_reason).toBe('tool_calls');
+      const call = r.body.choices[0]!.message.tool_calls![0]!;
+      expect(call.function.name).toBe('get_weather');
+      expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
+    }
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
+    for (const tool_choice of [{ type: 'any' }, { type: 'tool', name: 'get_weather' }] as const) {
+      const msg = await anthropic.messages.create({
+        ...ask,
+        model: 'answers',
+        max_tokens: 200,
+        tools: anthropicTools,
+        tool_choice,
+      });
+      expect(msg.stop_reason).toBe('tool_use');
+      expect(msg.content.find((b) => b.type === 'tool_use')).toMatchObject({
+        name: 'get_weather',
+        input: { city: 'Paris' },
+      });
+    }
   });
 
   it('a thought budget cuts the thought short, and the model goes on to its tool call', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Llama, LlamaChat, getLlama } from 'node-llama-cpp';
 import { makeScriptedModel } from '@app/core';
 import { chatWrapperFor } from './chat-wrapper';
+import { forcingToolCall } from './forced-call';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortex-scripted-'));
 const THOUGHT = [
@@ -46,12 +47,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(script: Parameters<typeof makeScriptedModel>[0]['script'], functions?: typeof FUNCTIONS) {
+async function run(
+  script: Parameters<typeof makeScriptedModel>[0]['script'],
+  functions?: typeof FUNCTIONS,
+  force = false,
+) {
   const made = makeScriptedModel({ out: join(dir, `m${Math.random()}.gguf`), script });
   const nlc = await import('node-llama-cpp');
   const model = await llama.loadModel({ modelPath: made.file });
   const context = await model.createContext({ contextSize: 2048, threads: 1 });
-  const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: chatWrapperFor(nlc, model) });
+  const own = chatWrapperFor(nlc, model);
+  const chatWrapper = force ? forcingToolCall(nlc, own) : own;
+  const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper });
   const fragments: string[] = [];
   const res = await chat.generateResponse(
     [
@@ -88,6 +95,24 @@ describe(chatWrapperFor.name, () => {
     expect(res.functionCalls![0]).toMatchObject({ functionName: 'get_weather', params: { city: 'Paris' } });
     expect(fragments.filter((f) => f.trim()).length).toBeGreaterThanOrEqual(2);
     expect(fragments.join('').trim()).toBe('{"city": "Paris"}');
+  });
+
+  // A model that would answer in text; its call arguments sit where node-llama-cpp's injected call leaves off.
+  const ANSWERS = [
+    'It is sunny in Paris.',
+    '<|im_end|>',
+    ...CALL.slice(CALL.findIndex((s) => typeof s === 'object' && 'context' in s)),
+  ];
+
+  it('answers in text when a call is optional, and calls the tool when one is forced', async () => {
+    const free = await run(ANSWERS, FUNCTIONS);
+    expect(free.res.functionCalls ?? []).toHaveLength(0);
+    expect(free.res.response).toBe('It is sunny in Paris.');
+    const forced = await run(ANSWERS, FUNCTIONS, true);
+    expect(forced.res.metadata.stopReason).toBe('functionCalls');
+    expect(forced.res.functionCalls).toHaveLength(1);
+    expect(forced.res.functionCalls![0]).toMatchObject({ functionName: 'get_weather', params: { city: 'Paris' } });
+    expect(forced.wrapper).toBe('Qwen');
   });
 
   it('allows repeated tokens in new contexts, and refuses a context with two successors', () => {

@@ -17,6 +17,7 @@ import type {
 } from '@app/core';
 import { toChatHistory } from './chat-history';
 import { chatWrapperFor } from './chat-wrapper';
+import { forcingToolCall } from './forced-call';
 import { isNativeFault } from './classify-error';
 import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
 import { LoadedModel } from './loaded-model';
@@ -179,14 +180,15 @@ export class WorkerEngine {
     signal: AbortSignal,
     counter: TokenCounter,
   ): Promise<GenerationResult> {
+    const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
+    const forced = functions && msg.toolChoice === 'required' && !msg.params.jsonSchema;
     const chat = new this.nlc.LlamaChat({
       contextSequence: seq,
       autoDisposeSequence: false,
-      chatWrapper: entry.chatWrapper,
+      chatWrapper: forced ? forcingToolCall(this.nlc, entry.chatWrapper) : entry.chatWrapper,
     });
     try {
       const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
-      const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
       const promptTokens = promptTokenCount(entry, history, functions);
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
