@@ -79,6 +79,21 @@ describe('neuron inference', () => {
     expect(r.body.error.message).toMatch(message);
   });
 
+  it('refuses response_format JSON together with tools (one grammar or the other), unless tool_choice is none', async () => {
+    const body = {
+      model: 'tiny',
+      max_tokens: 2,
+      response_format: { type: 'json_object' },
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }],
+      messages: [{ role: 'user', content: 'x' }],
+    };
+    const r = await json<{ error: { param: string; message: string } }>(`${url}/v1/chat/completions`, body);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ param: 'response_format' });
+    expect(r.body.error.message).toMatch(/cannot be combined with tools/);
+    expect((await json(`${url}/v1/chat/completions`, { ...body, tool_choice: 'none' })).status).toBe(200);
+  });
+
   it('accepts n: 1, logprobs: false and parallel_tool_calls', async () => {
     const r = await json(`${url}/v1/chat/completions`, {
       model: 'tiny',

@@ -71,6 +71,13 @@ export function toWorkerTools(dto: ChatCompletionDto): {
   singleToolCall?: boolean;
 } {
   if (!dto.tools?.length) return {};
+  const rf = dto.response_format?.type;
+  if ((rf === 'json_object' || rf === 'json_schema') && dto.tool_choice !== 'none')
+    // node-llama-cpp constrains either the JSON or the calls, never both: refuse rather than drop one.
+    throw invalidField(
+      'response_format',
+      `response_format ${rf} cannot be combined with tools; send tool_choice "none" or leave one out`,
+    );
   const single = dto.parallel_tool_calls === false ? { singleToolCall: true } : {};
   let tools: WorkerTool[] = dto.tools.map((t) => ({
     name: t.function.name,
