@@ -11,29 +11,9 @@ import { type Llama, LlamaChat, getLlama } from 'node-llama-cpp';
 import { makeScriptedModel } from '@app/core';
 import { chatWrapperFor } from './chat-wrapper';
 import { forcingToolCall } from './forced-call';
+import { WEATHER_ANSWERS, WEATHER_CALL, WEATHER_THOUGHT } from '../../../../test/helpers/weather-script';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortex-scripted-'));
-const THOUGHT = [
-  '<think>',
-  { token: '▁' },
-  '\n',
-  'The user wants the weather in Paris, so I call the tool.',
-  { token: '▁' },
-  '\n',
-  '</think>',
-  '\n',
-];
-const CALL = [
-  '<tool_call>',
-  '\n',
-  ...['{', '"', 'na', 'me', '"', ':', '▁"'].map((token) => ({ token })),
-  { context: ['"', ':', '▁'] as [string, string, string] },
-  '{"city":',
-  ' "Paris"}',
-  // node-llama-cpp ends the arguments at four newlines, then evaluates the call's suffix itself.
-  ...['\n', '\n', '\n', '\n'],
-  { context: ['}', '\n', '</tool_call>'] as [string, string, string] },
-];
 const FUNCTIONS = {
   get_weather: { description: 'weather now', params: { type: 'object', properties: { city: { type: 'string' } } } },
 } as const;
@@ -79,7 +59,7 @@ async function run(
 
 describe(chatWrapperFor.name, () => {
   it('a scripted model thinks, then answers, parsed by the Qwen wrapper its GGUF names', async () => {
-    const { res, wrapper } = await run([...THOUGHT, 'It is sunny in Paris.']);
+    const { res, wrapper } = await run([...WEATHER_THOUGHT, 'It is sunny in Paris.']);
     expect(wrapper).toBe('Qwen');
     expect(res.metadata.stopReason).toBe('eogToken');
     expect(res.response).toBe('\nIt is sunny in Paris.');
@@ -89,7 +69,7 @@ describe(chatWrapperFor.name, () => {
   });
 
   it('a scripted model calls a tool, its arguments in more than one fragment', async () => {
-    const { res, fragments } = await run([...THOUGHT, ...CALL], FUNCTIONS);
+    const { res, fragments } = await run([...WEATHER_THOUGHT, ...WEATHER_CALL], FUNCTIONS);
     expect(res.metadata.stopReason).toBe('functionCalls');
     expect(res.functionCalls).toHaveLength(1);
     expect(res.functionCalls![0]).toMatchObject({ functionName: 'get_weather', params: { city: 'Paris' } });
@@ -97,18 +77,11 @@ describe(chatWrapperFor.name, () => {
     expect(fragments.join('').trim()).toBe('{"city": "Paris"}');
   });
 
-  // A model that would answer in text; its call arguments sit where node-llama-cpp's injected call leaves off.
-  const ANSWERS = [
-    'It is sunny in Paris.',
-    '<|im_end|>',
-    ...CALL.slice(CALL.findIndex((s) => typeof s === 'object' && 'context' in s)),
-  ];
-
   it('answers in text when a call is optional, and calls the tool when one is forced', async () => {
-    const free = await run(ANSWERS, FUNCTIONS);
+    const free = await run(WEATHER_ANSWERS, FUNCTIONS);
     expect(free.res.functionCalls ?? []).toHaveLength(0);
     expect(free.res.response).toBe('It is sunny in Paris.');
-    const forced = await run(ANSWERS, FUNCTIONS, true);
+    const forced = await run(WEATHER_ANSWERS, FUNCTIONS, true);
     expect(forced.res.metadata.stopReason).toBe('functionCalls');
     expect(forced.res.functionCalls).toHaveLength(1);
     expect(forced.res.functionCalls![0]).toMatchObject({ functionName: 'get_weather', params: { city: 'Paris' } });
