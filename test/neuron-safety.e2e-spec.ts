@@ -182,6 +182,24 @@ describe('neuron unload and admission', () => {
     expect(await status()).toBeUndefined();
   });
 
+  it('a stream queued behind a busy seat gets its headers at once and keep-alive pings, then its tokens', async () => {
+    await load();
+    const reading = longStream().then((r) => readSse(r));
+    await until(
+      async () =>
+        (await json<{ models: Array<{ in_flight: number }> }>(`${n.url}/health`)).body.models[0]?.in_flight === 1,
+      5000,
+      10,
+    );
+    const queued = await longStream(); // resolves on its headers, while it still waits for the seat
+    expect(queued.status).toBe(200);
+    expect((await status())?.queue_depth).toBe(1);
+    const [first, second] = await Promise.all([reading, readSse(queued)]);
+    expect(first.data.at(-1)).toBe('[DONE]');
+    expect(second.comments).toBeGreaterThanOrEqual(1); // pinged while it waited
+    expect(second.data.at(-1)).toBe('[DONE]');
+  });
+
   it('embeddings wait for a seat like generations (they compute on the device)', async () => {
     await load();
     const reading = longStream().then((r) => readSse(r));
