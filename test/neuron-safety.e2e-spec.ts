@@ -151,6 +151,18 @@ describe('neuron unload and admission', () => {
   });
   afterAll(() => n?.close());
 
+  /** Starts a long stream and waits until it holds the only seat (wrapped: an async function would await the reading). */
+  const busySeat = async () => {
+    const reading = longStream().then((r) => readSse(r));
+    await until(
+      async () =>
+        (await json<{ models: Array<{ in_flight: number }> }>(`${n.url}/health`)).body.models[0]?.in_flight === 1,
+      5000,
+      10,
+    );
+    return { reading };
+  };
+
   const load = async () =>
     expect((await json(`${n.url}/models/load`, { id: 'tiny', source: 'tiny.gguf', context_size: 8192 })).status).toBe(
       200,
@@ -184,13 +196,7 @@ describe('neuron unload and admission', () => {
 
   it('a stream queued behind a busy seat gets its headers at once and keep-alive pings, then its tokens', async () => {
     await load();
-    const reading = longStream().then((r) => readSse(r));
-    await until(
-      async () =>
-        (await json<{ models: Array<{ in_flight: number }> }>(`${n.url}/health`)).body.models[0]?.in_flight === 1,
-      5000,
-      10,
-    );
+    const { reading } = await busySeat();
     const queued = await longStream(); // resolves on its headers, while it still waits for the seat
     expect(queued.status).toBe(200);
     expect((await status())?.queue_depth).toBe(1);
@@ -202,13 +208,7 @@ describe('neuron unload and admission', () => {
 
   it('embeddings wait for a seat like generations (they compute on the device)', async () => {
     await load();
-    const reading = longStream().then((r) => readSse(r));
-    await until(
-      async () =>
-        (await json<{ models: Array<{ in_flight: number }> }>(`${n.url}/health`)).body.models[0]?.in_flight === 1,
-      5000,
-      10,
-    );
+    const { reading } = await busySeat();
     const embedded = json<{ data: unknown[] }>(`${n.url}/v1/embeddings`, { model: 'tiny', input: 'hello' });
     await until(async () => (await status())?.queue_depth === 1, 5000, 10);
     await reading;
