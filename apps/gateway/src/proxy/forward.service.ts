@@ -6,12 +6,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { type CortexConfig, CortexError, type SseOptions, isErrorCode, sseLimits } from '@app/core';
+import { type CortexConfig, CortexError, type SseOptions, sseLimits } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
 import { type Route, RouterService } from '../router/router.service';
 import { NeuronClient, UpstreamError, type UpstreamResponse, bufferedResponse } from '../upstream/neuron-client';
+import { neuronErrorCode } from '../upstream/upstream-error';
 import type { FastifyReply } from 'fastify';
 import { DrainService } from '../http/drain.service';
 import { RequestScope } from './request-scope';
@@ -35,11 +36,10 @@ export function serialise(body: Record<string, unknown>): string {
   }
 }
 
-/** The neuron's error code in a body it answered, when it is one of the contract's. */
+/** The neuron's error code in a body it answered as text. */
 function neuronCode(text: string): string | null {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
-    return isErrorCode(code) ? code : null;
+    return neuronErrorCode(JSON.parse(text));
   } catch {
     return null;
   }

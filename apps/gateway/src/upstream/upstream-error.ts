@@ -32,6 +32,12 @@ interface NeuronErrorBody {
   error?: { message?: unknown; code?: unknown; param?: unknown };
 }
 
+/** The contract's error code in a body a neuron answered (parsed JSON), or null. */
+export function neuronErrorCode(body: unknown): ErrorCode | null {
+  const code = (body as NeuronErrorBody | null)?.error?.code;
+  return isErrorCode(code) ? code : null;
+}
+
 export class UpstreamError extends Error {
   constructor(
     readonly node: string,
@@ -52,8 +58,7 @@ export class UpstreamError extends Error {
 
   /** The neuron's error code, when it answered with one from the contract. */
   get code(): ErrorCode | null {
-    const code = (this.body as NeuronErrorBody | null)?.error?.code;
-    return isErrorCode(code) ? code : null;
+    return neuronErrorCode(this.body);
   }
 
   toCortexError(): CortexError {
