@@ -181,7 +181,7 @@ export class WorkerEngine {
     counter: TokenCounter,
   ): Promise<GenerationResult> {
     const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
-    const forced = functions && msg.toolChoice === 'required' && !msg.params.jsonSchema;
+    const forced = functions && msg.toolChoice === 'required';
     const chat = new this.nlc.LlamaChat({
       contextSequence: seq,
       autoDisposeSequence: false,
