@@ -183,7 +183,14 @@ describe('gateway fleet behaviour', () => {
     expect((await ask(gw, 'brief')).status).toBe(200);
     expect((await ask(gw, 'stays')).status).toBe(200);
     await until(async () => (await resident(n)).join() === 'stays', 10_000);
-    expect(await gw.metrics()).toMatch(/cortex_evictions_total\{node="n",model="brief",reason="idle"\} 1/);
+    // The gateway counts the eviction when the neuron's unload answer reaches it, a moment after the
+    // neuron dropped the model: wait for the count rather than race it.
+    const evicted = /cortex_evictions_total\{node="n",model="brief",reason="idle"\} 1/;
+    const metrics = await until(async () => {
+      const text = await gw.metrics();
+      return evicted.test(text) && text;
+    }, 5_000);
+    expect(metrics).toMatch(evicted);
   });
 
   it('sends each neuron its token from cortex.toml (the neuron’s token guards every route)', async () => {
