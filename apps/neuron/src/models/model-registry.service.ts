@@ -121,7 +121,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const resolved = resolveSource(req.source, this.cfg.models_dir);
     if (resolved.kind === 'remote') this.downloads.assertAllowed(resolved.uri);
     const sup = chooseDevice(this.devices.list(), this.list(), req.device);
-    const maxInFlight = req.max_in_flight ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
+    const maxInFlight = this.seats(req.max_in_flight, sup);
     const record = newRecord(req.id, req.source, sup.device.id, maxInFlight, this.cfg.admission);
     this.records.set(req.id, record);
     this.log.log(`loading ${req.id} from ${req.source} on ${sup.device.id}`);
@@ -179,6 +179,11 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     });
   }
 
+  /** Seats (and so KV sequences) a model gets on `sup`: the request's, else the neuron's, else the device kind's. */
+  private seats(asked: number | undefined, sup: DeviceSupervisor): number {
+    return asked ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
+  }
+
   /** What `source` would take on the device a load would choose (from its GGUF; nothing is loaded). */
   async estimate(req: EstimateRequest): Promise<EstimateResponse> {
     const src = resolveSource(req.source, this.cfg.models_dir);
@@ -188,7 +193,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       });
     }
     const sup = chooseDevice(this.devices.list(), this.list(), req.device);
-    const sequences = req.max_in_flight ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
+    const sequences = this.seats(req.max_in_flight, sup);
     const e = await sup.estimate(src.path, req.context_size, sequences).catch((err: unknown) => {
       throw toCortexError(err);
     });
