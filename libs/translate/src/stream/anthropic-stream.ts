@@ -43,7 +43,8 @@ export class AnthropicStreamTranslator {
   private index = 0;
   private textOpen = false;
   private thoughtOpen = false;
-  private live: { key: number; index: number } | null = null;
+  /** The key of the tool call whose block is open in live mode. */
+  private live: number | null = null;
   private readonly closedLive = new Set<number>();
   private readonly tools = new Map<number, PendingTool>();
   private finish: OpenAIFinishReason | undefined;
@@ -195,28 +196,29 @@ export class AnthropicStreamTranslator {
     return [{ type: 'content_block_stop', index: this.index++ }];
   }
 
-  private tool(call: NonNullable<OpenAIChatChunk['choices'][number]['delta']['tool_calls']>[number]): void {
+  /** Accumulates a tool-call delta under its OpenAI index; returns that key. */
+  private tool(call: NonNullable<OpenAIChatChunk['choices'][number]['delta']['tool_calls']>[number]): number {
     const key = typeof call.index === 'number' ? call.index : this.tools.size;
     const pending = this.tools.get(key) ?? { id: '', name: '', args: '' };
     if (call.id) pending.id = call.id;
     if (call.function?.name) pending.name += call.function.name;
     if (call.function?.arguments) pending.args += call.function.arguments;
     this.tools.set(key, pending);
+    return key;
   }
 
   /** A tool-call delta streamed live: a new call opens its block, fragments become input_json_delta. */
   private liveTool(call: NonNullable<OpenAIChatChunk['choices'][number]['delta']['tool_calls']>[number]) {
-    this.tool(call); // keeps the count and the whole arguments for the stop reason and a final check
-    const key = typeof call.index === 'number' ? call.index : this.tools.size - 1;
+    const key = this.tool(call); // keeps the count and the whole arguments for the stop reason and a final check
     if (this.closedLive.has(key)) {
       this.warnings.push(`tool call ${key}: a fragment arrived after its block closed; dropped`);
       return [];
     }
     const events: AnthropicStreamEvent[] = [];
-    if (this.live?.key !== key) {
+    if (this.live !== key) {
       events.push(...this.closeLive(), ...this.closeThought(), ...this.closeText());
       const pending = this.tools.get(key)!;
-      this.live = { key, index: this.index };
+      this.live = key;
       events.push({
         type: 'content_block_start',
         index: this.index,
@@ -235,8 +237,8 @@ export class AnthropicStreamTranslator {
   }
 
   private closeLive(): AnthropicStreamEvent[] {
-    if (!this.live) return [];
-    const { key } = this.live;
+    if (this.live === null) return [];
+    const key = this.live;
     this.live = null;
     this.closedLive.add(key);
     this.json(this.tools.get(key)!); // warns when the streamed arguments were not a JSON object
