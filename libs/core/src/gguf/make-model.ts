@@ -4,13 +4,12 @@
  * so control tokens (EOS, <|im_end|>) and stray bytes are never sampled: generations run to max_tokens
  * exactly and are printable text.
  */
-import { mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { GgufTensorSpec, GgufValue, WriteProgress, writeGguf } from './gguf-writer';
+import { GgufTensorSpec, GgufValue, WriteProgress } from './gguf-writer';
+import { llamaMetadata, writeModelFile } from './llama-gguf';
 import { GGUF_FILE_TYPE, TensorDataType } from './quantize';
 import { ModelShape, PRESETS, PresetName, countParams } from './presets';
 import { SeededRandom } from './rng';
-import { CHATML_TEMPLATE, SPECIAL_IDS, TOKEN_TYPE, buildVocab } from './vocab';
+import { CHATML_TEMPLATE, TOKEN_TYPE, buildVocab } from './vocab';
 
 export type EogMode = 'never' | 'random';
 
@@ -46,11 +45,7 @@ export function makeModel(opts: MakeModelOptions): MakeModelResult {
   vocab.types.forEach((type, id) => isSuppressed(type, vocab.tokens[id]!) && suppressed.add(id));
   const metadata = buildMetadata(opts.preset, shape, quant, vocab);
   const tensors = buildTensors(shape, quant, seed, eog === 'never' ? suppressed : null);
-  // Write beside the target and rename, so a crash never leaves a truncated file under the real name.
-  mkdirSync(dirname(opts.out), { recursive: true });
-  const partial = `${opts.out}.partial`;
-  const bytes = writeGguf(partial, metadata, tensors, opts.onProgress);
-  renameSync(partial, opts.out);
+  const bytes = writeModelFile(opts.out, metadata, tensors, opts.onProgress);
   return { file: opts.out, bytes, params: countParams(shape), shape, quant, seed };
 }
 
@@ -60,33 +55,21 @@ function buildMetadata(
   quant: TensorDataType,
   vocab: ReturnType<typeof buildVocab>,
 ): Array<readonly [string, GgufValue]> {
-  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
-  return [
-    ['general.architecture', { type: 'str', value: 'llama' }],
-    ['general.name', { type: 'str', value: `cortex-${preset}` }],
-    ['general.alignment', u32(32)],
-    ['general.file_type', u32(GGUF_FILE_TYPE[quant])],
-    ['llama.context_length', u32(s.contextLength)],
-    ['llama.embedding_length', u32(s.nEmbd)],
-    ['llama.block_count', u32(s.nLayer)],
-    ['llama.feed_forward_length', u32(s.nFf)],
-    ['llama.attention.head_count', u32(s.nHead)],
-    ['llama.attention.head_count_kv', u32(s.nHeadKv)],
-    ['llama.rope.dimension_count', u32(s.nEmbd / s.nHead)],
-    ['llama.rope.freq_base', { type: 'f32', value: s.ropeFreqBase }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
-    ['llama.vocab_size', u32(s.nVocab)],
-    ['tokenizer.ggml.model', { type: 'str', value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: 'arr_str', value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: 'arr_f32', value: vocab.scores }],
-    ['tokenizer.ggml.token_type', { type: 'arr_i32', value: vocab.types }],
-    ['tokenizer.ggml.bos_token_id', u32(SPECIAL_IDS.bos)],
-    ['tokenizer.ggml.eos_token_id', u32(SPECIAL_IDS.imEnd)],
-    ['tokenizer.ggml.unknown_token_id', u32(SPECIAL_IDS.unk)],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
-    ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'str', value: CHATML_TEMPLATE }],
-  ];
+  return llamaMetadata({
+    name: `cortex-${preset}`,
+    fileType: GGUF_FILE_TYPE[quant],
+    contextLength: s.contextLength,
+    nEmbd: s.nEmbd,
+    nLayer: s.nLayer,
+    nFf: s.nFf,
+    nHead: s.nHead,
+    nHeadKv: s.nHeadKv,
+    headDim: s.nEmbd / s.nHead,
+    ropeFreqBase: s.ropeFreqBase,
+    rmsEpsilon: 1e-5,
+    vocab,
+    chatTemplate: CHATML_TEMPLATE,
+  });
 }
 
 /**

@@ -12,9 +12,8 @@
  * before it; the last is `<|im_end|>`. Text is cut into pieces new to the vocabulary; "\n" is the
  * tokenizer's own newline and `<think>`, `<tool_call>`, … are special tokens, as in Qwen3.
  */
-import { mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { type GgufTensorSpec, type GgufValue, writeGguf } from './gguf-writer';
+import type { GgufTensorSpec } from './gguf-writer';
+import { llamaMetadata, writeModelFile } from './llama-gguf';
 import { GGUF_FILE_TYPE } from './quantize';
 import { SeededRandom } from './rng';
 import { SPECIAL_IDS, TOKEN_TYPE, buildVocab } from './vocab';
@@ -239,37 +238,24 @@ export function makeScriptedModel(opts: ScriptedModelOptions) {
     tensor('blk.0.ffn_up.weight', [E, steps], up),
     tensor('blk.0.ffn_down.weight', [steps, E], down),
   ];
-  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
-  const metadata: Array<readonly [string, GgufValue]> = [
-    ['general.architecture', { type: 'str', value: 'llama' }],
-    ['general.name', { type: 'str', value: 'cortex-scripted' }],
-    ['general.alignment', u32(32)],
-    ['general.file_type', u32(GGUF_FILE_TYPE.f32)],
-    ['llama.context_length', u32(opts.context ?? 8192)],
-    ['llama.embedding_length', u32(E)],
-    ['llama.block_count', u32(1)],
-    ['llama.feed_forward_length', u32(steps)],
-    ['llama.attention.head_count', u32(heads)],
-    ['llama.attention.head_count_kv', u32(heads)],
-    ['llama.rope.dimension_count', u32(HEAD)],
-    ['llama.rope.freq_base', { type: 'f32', value: ROPE_BASE }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-6 }],
-    ['llama.vocab_size', u32(nVocab)],
-    ['tokenizer.ggml.model', { type: 'str', value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: 'arr_str', value: tokens }],
-    ['tokenizer.ggml.scores', { type: 'arr_f32', value: scores }],
-    ['tokenizer.ggml.token_type', { type: 'arr_i32', value: types }],
-    ['tokenizer.ggml.bos_token_id', u32(SPECIAL_IDS.bos)],
-    ['tokenizer.ggml.eos_token_id', u32(SPECIAL_IDS.imEnd)],
-    ['tokenizer.ggml.unknown_token_id', u32(SPECIAL_IDS.unk)],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
-    ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'str', value: QWEN_STYLE_TEMPLATE }],
-    ['cortex.chat_wrapper', { type: 'str', value: 'qwen' }],
+  const metadata = [
+    ...llamaMetadata({
+      name: 'cortex-scripted',
+      fileType: GGUF_FILE_TYPE.f32,
+      contextLength: opts.context ?? 8192,
+      nEmbd: E,
+      nLayer: 1,
+      nFf: steps,
+      nHead: heads,
+      nHeadKv: heads,
+      headDim: HEAD,
+      ropeFreqBase: ROPE_BASE,
+      rmsEpsilon: 1e-6,
+      vocab: { tokens, scores, types },
+      chatTemplate: QWEN_STYLE_TEMPLATE,
+    }),
+    ['cortex.chat_wrapper', { type: 'str', value: 'qwen' }] as const,
   ];
-  mkdirSync(dirname(opts.out), { recursive: true });
-  const partial = `${opts.out}.partial`;
-  const bytes = writeGguf(partial, metadata, tensors);
-  renameSync(partial, opts.out);
+  const bytes = writeModelFile(opts.out, metadata, tensors);
   return { file: opts.out, bytes, tokens: steps, pieces: steps4.map((s4) => tokens[s4[3]!]!) };
 }
