@@ -40,6 +40,11 @@ export interface OpenAIChatRequest {
   tool_choice?: OpenAIToolChoice;
   parallel_tool_calls?: boolean;
   user?: string;
+  response_format?: { type: 'json_object' } | { type: 'json_schema'; json_schema: Record<string, unknown> };
+  reasoning_effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high';
+  seed?: number;
+  /** Clients' cache/session key (Codex sends it); neurons may use it to keep a session's KV cache. */
+  prompt_cache_key?: string;
 }
 
 export interface OpenAIUsage {
@@ -47,6 +52,7 @@ export interface OpenAIUsage {
   completion_tokens: number;
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
 }
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | null;

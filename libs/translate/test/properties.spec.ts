@@ -2,6 +2,8 @@ import Ajv from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnthropicStreamTranslator, anthropicToOpenAI } from '../src';
+import { openAIRequestSchema } from './chat-schema';
+import { chunkArb } from './chunk-arbitrary';
 import type { AnthropicStreamEvent, OpenAIChatChunk } from '../src';
 
 // Property tests: any valid Anthropic request yields a schema-valid OpenAI request, and any sequence
@@ -65,118 +67,6 @@ const request = fc.record(
   { requiredKeys: ['model', 'max_tokens', 'messages'] },
 );
 
-const stringOrParts = {
-  anyOf: [
-    { type: 'string' },
-    {
-      type: 'array',
-      items: {
-        oneOf: [
-          {
-            type: 'object',
-            required: ['type', 'text'],
-            properties: { type: { const: 'text' }, text: { type: 'string' } },
-          },
-          {
-            type: 'object',
-            required: ['type', 'image_url'],
-            properties: {
-              type: { const: 'image_url' },
-              image_url: { type: 'object', required: ['url'], properties: { url: { type: 'string', minLength: 1 } } },
-            },
-          },
-        ],
-      },
-    },
-  ],
-};
-const openAIRequestSchema = {
-  type: 'object',
-  required: ['model', 'messages'],
-  additionalProperties: false,
-  properties: {
-    model: { type: 'string', minLength: 1 },
-    max_tokens: { type: 'integer', minimum: 1 },
-    temperature: { type: 'number', minimum: 0, maximum: 2 },
-    top_p: { type: 'number', minimum: 0, maximum: 1 },
-    top_k: { type: 'number', minimum: 0 },
-    stop: { type: 'array', items: { type: 'string' } },
-    stream: { type: 'boolean' },
-    stream_options: { type: 'object', required: ['include_usage'] },
-    user: { type: 'string' },
-    parallel_tool_calls: { type: 'boolean' },
-    tool_choice: {
-      anyOf: [
-        { enum: ['auto', 'none', 'required'] },
-        { type: 'object', required: ['type', 'function'], properties: { type: { const: 'function' } } },
-      ],
-    },
-    tools: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['type', 'function'],
-        properties: {
-          type: { const: 'function' },
-          function: { type: 'object', required: ['name', 'parameters'], properties: { name: { type: 'string' } } },
-        },
-      },
-    },
-    messages: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        oneOf: [
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['role', 'content'],
-            properties: { role: { const: 'system' }, content: { type: 'string', minLength: 1 } },
-          },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['role', 'content'],
-            properties: { role: { const: 'user' }, content: stringOrParts },
-          },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['role', 'content'],
-            properties: {
-              role: { const: 'assistant' },
-              content: { type: ['string', 'null'] },
-              // an earlier thought, given back to the model (DeepSeek/vLLM convention; the neuron reads it)
-              reasoning_content: { type: 'string', minLength: 1 },
-              tool_calls: {
-                type: 'array',
-                minItems: 1,
-                items: {
-                  type: 'object',
-                  required: ['id', 'type', 'function'],
-                  properties: {
-                    function: {
-                      type: 'object',
-                      required: ['name', 'arguments'],
-                      properties: { arguments: { type: 'string' } },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['role', 'tool_call_id', 'content'],
-            properties: { role: { const: 'tool' }, tool_call_id: { type: 'string' }, content: { type: 'string' } },
-          },
-        ],
-      },
-    },
-  },
-};
-
 describe('anthropicToOpenAI (property)', () => {
   const validate = new Ajv({ strict: false }).compile(openAIRequestSchema);
 
@@ -196,46 +86,6 @@ describe('anthropicToOpenAI (property)', () => {
     );
   });
 });
-
-const chunkArb: fc.Arbitrary<unknown> = fc.oneof(
-  fc.record({
-    id: fc.constant('chatcmpl-p'),
-    object: fc.constant('chat.completion.chunk'),
-    created: fc.constant(1),
-    model: fc.constant('m'),
-    choices: fc.array(
-      fc.record({
-        index: fc.constant(0),
-        delta: fc.record(
-          {
-            role: fc.constant('assistant'),
-            content: fc.option(fc.string({ maxLength: 5 }), { nil: null }),
-            reasoning_content: fc.string({ maxLength: 5 }),
-            tool_calls: fc.array(
-              fc.record(
-                {
-                  index: fc.integer({ min: 0, max: 3 }),
-                  id: fc.constantFrom('call_1', 'call_2'),
-                  function: fc.record(
-                    { name: fc.constantFrom('bash', 'read'), arguments: fc.constantFrom('{', '"a":', '1', '}', '') },
-                    { requiredKeys: [] },
-                  ),
-                },
-                { requiredKeys: ['index'] },
-              ),
-              { maxLength: 2 },
-            ),
-          },
-          { requiredKeys: [] },
-        ),
-        finish_reason: fc.constantFrom(null, null, 'stop', 'length', 'tool_calls'),
-      }),
-      { maxLength: 1 },
-    ),
-    usage: fc.option(fc.record({ prompt_tokens: fc.nat(50), completion_tokens: fc.nat(50) }), { nil: undefined }),
-  }),
-  fc.constantFrom('[DONE]', 'ping', 'eof', 'error'),
-);
 
 function feed(items: unknown[], liveTools = false): AnthropicStreamEvent[] {
   const sut = new AnthropicStreamTranslator({ model: 'm', liveTools });
