@@ -104,6 +104,28 @@ describe('auth matrix', () => {
     expect(sent.headers.authorization).toBe('Bearer nt'); // the neuron's token, never the client's key
   });
 
+  it('a stored response is visible only to the account that made it', async () => {
+    const ask = { model: 'chat', input: 'x', max_output_tokens: 2 };
+    const made = await json<{ id: string }>(`${gw.url}/v1/responses`, ask, headersOf('user'));
+    expect(made.status).toBe(200);
+    const url = `${gw.url}/v1/responses/${made.body.id}`;
+    expect((await json(url, undefined, headersOf('admin'))).status).toBe(404);
+    expect((await json(url, undefined, { ...headersOf('admin'), ...SPOOF })).status).toBe(404);
+    const chained = await json(
+      `${gw.url}/v1/responses`,
+      { ...ask, previous_response_id: made.body.id },
+      headersOf('admin'),
+    );
+    expect(chained).toMatchObject({ status: 404, body: { error: { param: 'previous_response_id' } } });
+    expect((await json(url, undefined, headersOf('user'))).body).toMatchObject({
+      id: made.body.id,
+      status: 'incomplete',
+    });
+    const del = await fetch(url, { method: 'DELETE', headers: headersOf('user') });
+    expect(await del.json()).toEqual({ id: made.body.id, object: 'response', deleted: true });
+    expect((await json(url, undefined, headersOf('user'))).status).toBe(404);
+  });
+
   it('metrics need the metrics token', async () => {
     expect((await fetch(`${gw.metricsUrl}/metrics`)).status).toBe(401);
     expect((await fetch(`${gw.metricsUrl}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);

@@ -13,7 +13,7 @@ import { GATEWAY_ROUTES, NEURON_ROUTES, type RouteSpec, declaredRoutes, routeKey
 // no process may crash, and the fleet must still serve afterwards.
 
 const SEED = Number(process.env.CORTEX_HOSTILE_SEED ?? 20261130);
-const GATEWAY_RUNS = 700;
+const GATEWAY_RUNS = 800;
 const NEURON_RUNS = 500;
 const TOKEN = 'neuron-token';
 
@@ -93,6 +93,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   '/v1/chat/completions': { model: 'chat', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] },
   '/v1/completions': { model: 'chat', max_tokens: 8, prompt: 'hi' },
   '/v1/embeddings': { model: 'chat', input: 'hi' },
+  '/v1/responses': { model: 'chat', max_output_tokens: 8, input: [{ role: 'user', content: 'hi' }] },
   '/v1/messages': { model: 'chat', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] },
   '/v1/messages/count_tokens': { model: 'chat', messages: [{ role: 'user', content: 'hi' }] },
   '/v1/tokenize': { model: 'chat', text: 'hi' },
@@ -121,6 +122,9 @@ function bodyFor(path: string): fc.Arbitrary<string | undefined> {
     ...Object.keys(base),
     ...['stream', 'tools', 'tool_choice', 'system', 'n', 'logprobs', 'top_logprobs', 'device', 'force'],
     ...['reasoning_effort', 'thinking_budget', 'thinking', 'parallel_tool_calls', 'context_size', 'max_in_flight'],
+    ...(path === '/v1/responses'
+      ? ['instructions', 'previous_response_id', 'text', 'reasoning', 'include', 'store', 'metadata', 'background']
+      : []),
   ];
   return fc.oneof(
     {
@@ -205,7 +209,11 @@ async function problemWith(route: RouteSpec, res: Response): Promise<string | nu
     const last = data.at(-1) as { type?: string; error?: unknown } | string | undefined;
     const ended =
       last === '[DONE]' ||
-      (typeof last === 'object' && (last.error || last.type === 'message_stop' || last.type === 'error'));
+      (typeof last === 'object' &&
+        (last.error ||
+          ['message_stop', 'error', 'response.completed', 'response.incomplete', 'response.failed'].includes(
+            last.type ?? '',
+          )));
     return ended ? null : `stream ended without a finish or an error: ${JSON.stringify(last)}`;
   }
   const text = await res.text();

@@ -11,7 +11,7 @@ export type Dialect = 'openai' | 'anthropic' | 'probe';
 export type Access = 'public' | 'api' | 'admin' | 'token';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'HEAD';
+  method: 'GET' | 'POST' | 'HEAD' | 'DELETE';
   path: string;
   dialect: Dialect;
   access: Access;
@@ -27,6 +27,10 @@ export const GATEWAY_ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/chat/completions', dialect: 'openai', access: 'api' },
   { method: 'POST', path: '/v1/completions', dialect: 'openai', access: 'api' },
   { method: 'POST', path: '/v1/embeddings', dialect: 'openai', access: 'api' },
+  { method: 'POST', path: '/v1/responses', dialect: 'openai', access: 'api' },
+  { method: 'GET', path: '/v1/responses/:id', dialect: 'openai', access: 'api' },
+  { method: 'GET', path: '/v1/responses/:id/input_items', dialect: 'openai', access: 'api' },
+  { method: 'DELETE', path: '/v1/responses/:id', dialect: 'openai', access: 'api' },
   { method: 'POST', path: '/v1/messages', dialect: 'anthropic', access: 'api' },
   { method: 'POST', path: '/v1/messages/count_tokens', dialect: 'anthropic', access: 'api' },
   { method: 'GET', path: '/admin/fleet', dialect: 'openai', access: 'admin' },
@@ -68,7 +72,7 @@ export function declaredRoutes(app: 'gateway' | 'neuron'): string[] {
   for (const file of files(resolve(__dirname, '../../apps', app, 'src'))) {
     const src = readFileSync(file, 'utf8');
     const base = /@Controller\(\s*'?([^')]*)'?\s*\)/.exec(src)?.[1] ?? '';
-    for (const m of src.matchAll(/@(Get|Post|Head)\(\s*'?([^')]*)'?\s*\)/g)) {
+    for (const m of src.matchAll(/@(Get|Post|Head|Delete)\(\s*'?([^')]*)'?\s*\)/g)) {
       const path = '/' + [base, m[2]].filter(Boolean).join('/');
       out.push(`${m[1]!.toUpperCase()} ${path}`);
     }

@@ -18,11 +18,14 @@ import { AnthropicController } from './http/anthropic.controller';
 import { DrainService } from './http/drain.service';
 import { ModelsController } from './http/models.controller';
 import { OpenAIController } from './http/openai.controller';
+import { ResponsesController } from './http/responses.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
 import { PollerModule } from './poller/poller.module';
 import { AnthropicProxyService } from './proxy/anthropic-proxy.service';
 import { ForwardService } from './proxy/forward.service';
 import { OpenAIProxyService } from './proxy/openai-proxy.service';
+import { ResponsesProxyService } from './proxy/responses-proxy.service';
+import { ResponseStore } from './responses/response-store.service';
 import { RouterModule } from './router/router.module';
 import { TranslationModule } from './translation/translation.module';
 import { UpstreamModule } from './upstream/upstream.module';
@@ -56,7 +59,14 @@ export class GatewayModule {
         RouterModule,
         TranslationModule,
       ],
-      controllers: [HealthController, OpenAIController, AnthropicController, ModelsController, AdminController],
+      controllers: [
+        HealthController,
+        OpenAIController,
+        ResponsesController,
+        AnthropicController,
+        ModelsController,
+        AdminController,
+      ],
       providers: [
         AuthService,
         ApiKeyGuard,
@@ -64,6 +74,8 @@ export class GatewayModule {
         ForwardService,
         OpenAIProxyService,
         AnthropicProxyService,
+        ResponsesProxyService,
+        ResponseStore,
         AdminService,
       ],
     };

@@ -11,6 +11,10 @@ import {
   countTokensToOpenAI,
   openAIErrorToAnthropic,
   openAIToAnthropic,
+  openAIToResponse,
+  type ResponseContext,
+  ResponsesStreamTranslator,
+  responsesToOpenAI,
 } from '@app/translate';
 
 @Injectable()
@@ -36,6 +40,24 @@ export class TranslationService {
 
   stream(opts: StreamOptions): AnthropicStreamTranslator {
     return new AnthropicStreamTranslator(opts);
+  }
+
+  /** The chat request for a Responses one; `history` is the stored conversation it continues. */
+  responsesRequest(body: unknown, history?: unknown[]) {
+    const out = responsesToOpenAI(body, { history });
+    const tools = out.dropped.filter((d) => d.startsWith('tools['));
+    const fields = out.dropped.filter((d) => !d.startsWith('tools['));
+    if (tools.length) this.log.warn(`Responses request: dropped tools this fleet cannot run: ${tools.join(', ')}`);
+    if (fields.length) this.log.debug(`Responses request: left out ${fields.join(', ')}`);
+    return out;
+  }
+
+  responsesResponse(completion: OpenAIChatCompletion, ctx: ResponseContext) {
+    return openAIToResponse(completion, ctx);
+  }
+
+  responsesStream(ctx: ResponseContext): ResponsesStreamTranslator {
+    return new ResponsesStreamTranslator(ctx);
   }
 
   error(status: number, body: unknown) {

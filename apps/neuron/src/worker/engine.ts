@@ -210,7 +210,7 @@ export class WorkerEngine {
       const toolCalls = made.map((c, i) => ({
         id: callId(msg.reqId, i),
         name: c.functionName,
-        arguments: JSON.stringify(c.params ?? {}),
+        arguments: counter.argumentsOf(i, c.params),
       }));
       const stop = res.metadata.stopReason;
       const reasoning = thoughtsOf(res.fullResponse);

@@ -35,6 +35,8 @@ export class TokenCounter {
   private seen = -1;
   private thoughtTokens = 0;
   private readonly calls = new Set<number>();
+  /** Each call's argument text as streamed, so a non-streamed answer returns the same text. */
+  private readonly args = new Map<number, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -87,8 +89,22 @@ export class TokenCounter {
       this.calls.add(c.callIndex);
       this.send({ ...call, name: c.functionName, args: '' });
     }
-    if (c.paramsChunk.trim()) this.send({ ...call, name: c.functionName, args: c.paramsChunk });
+    if (!c.paramsChunk.trim()) return;
+    this.args.set(c.callIndex, (this.args.get(c.callIndex) ?? '') + c.paramsChunk);
+    this.send({ ...call, name: c.functionName, args: c.paramsChunk });
   };
+
+  /** The argument text call `index` streamed, when it is the JSON of `params`; else the JSON itself. */
+  argumentsOf(index: number, params: unknown): string {
+    const streamed = this.args.get(index);
+    const json = JSON.stringify(params ?? {});
+    try {
+      if (streamed !== undefined && JSON.stringify(JSON.parse(streamed)) === json) return streamed;
+    } catch {
+      // not JSON as streamed: the parsed params are what the call means
+    }
+    return json;
+  }
 
   get reasoningTokens(): number {
     return this.thoughtTokens;

@@ -94,6 +94,16 @@ export class PollerSection {
   @IntAtLeast(1) unhealthy_after = 3;
 }
 
+/** The Responses API's stored responses (previous_response_id, GET and DELETE); per gateway replica. */
+export class ResponsesSection {
+  /** Most responses kept; the least recently used go first. 0 keeps none (every request is stateless). */
+  @IntAtLeast(0) store_max_entries = 1000;
+  /** Most bytes (JSON) of stored responses and their input items. */
+  @IntAtLeast(1) store_max_mb = 64;
+  /** A stored response not used for this long is forgotten. */
+  @IntAtLeast(1) store_ttl_s = 3600;
+}
+
 export class CortexConfig {
   /** Path of models.toml, relative to cortex.toml; unset = no catalogue (only what neurons hold). */
   @IsOptional() @IsNonEmptyString() models_config?: string;
@@ -104,6 +114,7 @@ export class CortexConfig {
   @ValidateNested() @Type(() => PollerSection) poller = new PollerSection();
   @ValidateNested() @Type(() => UpstreamSection) upstream = new UpstreamSection();
   @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
+  @ValidateNested() @Type(() => ResponsesSection) responses = new ResponsesSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);

@@ -121,7 +121,8 @@ export function openAIToResponse(completion: OpenAIChatCompletion, ctx: Response
   if (typeof thought === 'string' && thought) output.push(reasoningItem(ctx, output.length, thought));
   const text = typeof choice.message?.content === 'string' ? choice.message.content : '';
   const calls = choice.message?.tool_calls ?? [];
-  if (text || !calls.length) output.push(messageItem(ctx, output.length, text));
+  // Whitespace beside tool calls (the newline before a call) is not an answer.
+  if (text.trim() || !calls.length) output.push(messageItem(ctx, output.length, text));
   calls.forEach((c, i) => {
     output.push(
       callItem(

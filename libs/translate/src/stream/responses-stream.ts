@@ -46,6 +46,8 @@ export class ResponsesStreamTranslator {
   private readonly closedCalls = new Set<number>();
   private calls = 0;
   private messages = 0;
+  /** Whitespace-only text not yet shown: it becomes a message only if real text or nothing else follows. */
+  private pendingSpace = '';
   private finish: OpenAIFinishReason | undefined;
   private usage: OpenAIUsage | null = null;
   /** Non-fatal oddities for the caller to log. */
@@ -94,7 +96,9 @@ export class ResponsesStreamTranslator {
     const end = ending(this.finish);
     events.push(...this.close(end.status === 'incomplete' ? 'incomplete' : 'completed'));
     if (!this.messages && !this.calls) {
-      events.push(...this.open('message'), ...this.close(end.status === 'incomplete' ? 'incomplete' : 'completed'));
+      const space = this.pendingSpace;
+      events.push(...(space ? this.append('message', space) : this.open('message')));
+      events.push(...this.close(end.status === 'incomplete' ? 'incomplete' : 'completed'));
     }
     this.state = 'finished';
     this.result = { ...responseSkeleton(this.ctx), ...end, output: [...this.output], usage: responseUsage(this.usage) };
@@ -126,6 +130,19 @@ export class ResponsesStreamTranslator {
   }
 
   private delta(kind: 'reasoning' | 'message', text: string): ResponseStreamEvent[] {
+    if (kind === 'message' && this.current?.kind !== 'message') {
+      // The newline between a thought and a tool call is not an answer (the non-streamed one drops it too).
+      if (!(this.pendingSpace + text).trim()) {
+        this.pendingSpace += text;
+        return [];
+      }
+      text = this.pendingSpace + text;
+    }
+    this.pendingSpace = '';
+    return this.append(kind, text);
+  }
+
+  private append(kind: 'reasoning' | 'message', text: string): ResponseStreamEvent[] {
     const events = this.current?.kind === kind ? [] : [...this.close('completed'), ...this.open(kind)];
     const c = this.current!;
     c.text += text;
@@ -173,6 +190,7 @@ export class ResponsesStreamTranslator {
       return [];
     }
     const events: ResponseStreamEvent[] = [];
+    this.pendingSpace = '';
     if (this.current?.kind !== 'call' || this.current.key !== key) {
       events.push(...this.close('completed'));
       const index = this.output.length;
