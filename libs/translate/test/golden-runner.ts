@@ -94,7 +94,7 @@ export function runFixture(f: Fixture): unknown {
     case 'responses_response':
       return guard(() => openAIToResponse(f.input as OpenAIChatCompletion, responsesContext(f)));
     case 'responses_stream': {
-      const sut = new ResponsesStreamTranslator(responsesContext(f));
+      const sut = new ResponsesStreamTranslator(responsesContext(f), { liveTools: f.options?.liveTools ?? true });
       const events: unknown[] = [];
       for (const item of f.input as unknown[]) {
         if (item === '[DONE]' || (item as { eof?: boolean }).eof) events.push(...sut.end());

@@ -138,8 +138,8 @@ const ctx = () => {
   return { id: 'resp_p', createdAt: 1, model: 'm', echo: t.echo, names: t.names, sealReasoning: true };
 };
 
-function feed(items: unknown[]): ResponseStreamEvent[] {
-  const sut = new ResponsesStreamTranslator(ctx());
+function feed(items: unknown[], liveTools = true): ResponseStreamEvent[] {
+  const sut = new ResponsesStreamTranslator(ctx(), { liveTools });
   const events: ResponseStreamEvent[] = [];
   for (const it of items) {
     if (it === '[DONE]' || it === 'eof') events.push(...sut.end());
@@ -209,6 +209,13 @@ describe('ResponsesStreamTranslator (property)', () => {
   it('emits a well-formed event sequence for any chunk sequence', () => {
     fc.assert(
       fc.property(fc.array(chunkArb, { maxLength: 25 }), (items) => assertWellFormed(feed(items))),
+      { numRuns: 500 },
+    );
+  });
+
+  it('emits a well-formed event sequence with calls gathered whole (interleaving upstreams)', () => {
+    fc.assert(
+      fc.property(fc.array(chunkArb, { maxLength: 25 }), (items) => assertWellFormed(feed(items, false))),
       { numRuns: 500 },
     );
   });

@@ -10,6 +10,10 @@ import {
   anthropicToOpenAI,
   openAIErrorToAnthropic,
   openAIToAnthropic,
+  openAIToResponse,
+  responsesFrame,
+  responsesToOpenAI,
+  ResponsesStreamTranslator,
 } from '../src';
 import type { OpenAIChatChunk, OpenAIChatCompletion } from '../src';
 
@@ -206,5 +210,74 @@ describe('openai SDK against the reverse error mapping', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(cls);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(body.error.message);
+  });
+});
+
+describe('openai SDK against the Responses translator', () => {
+  const openai = () => new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+  const ask = {
+    model: 'tiny-chat',
+    input: 'look at a.txt and list files',
+    tools: [
+      { type: 'function' as const, name: 'read_file', parameters: {}, strict: false },
+      { type: 'function' as const, name: 'bash', parameters: {}, strict: false },
+    ],
+  };
+  const ctxOf = (body: unknown) => {
+    const t = responsesToOpenAI(body);
+    return { id: 'resp_rt', createdAt: 1, model: 'tiny-chat', echo: t.echo, names: t.names, sealReasoning: false };
+  };
+
+  it('responses.create and responses.stream().finalResponse() agree, calls and text included', async () => {
+    handler = (_req, body, res) => {
+      const ctx = ctxOf(body);
+      if (body.stream !== true) {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(openAIToResponse(completion, ctx)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // These chunks interleave two calls' fragments, as some upstreams do: calls are gathered whole.
+      const sut = new ResponsesStreamTranslator(ctx, { liveTools: false });
+      for (const chunk of chunks()) for (const e of sut.push(chunk)) res.write(responsesFrame(e));
+      for (const e of sut.end()) res.write(responsesFrame(e));
+      res.end();
+    };
+    const whole = await openai().responses.create(ask);
+    expect(whole.output_text).toBe('Let me check both files.');
+    expect(whole.output.map((o) => o.type)).toEqual(['message', 'function_call', 'function_call']);
+    const final = await openai().responses.stream(ask).finalResponse();
+    const strip = (r: object) =>
+      JSON.parse(
+        JSON.stringify(r, (k, v) =>
+          ['parsed', 'parsed_arguments', 'output_parsed', 'output_text'].includes(k) ? undefined : v,
+        ),
+      );
+    expect(strip(final)).toEqual(strip(whole));
+  });
+
+  it('a failure mid-stream finalises as a failed response with its error, never a completed one', async () => {
+    handler = (_req, body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const sut = new ResponsesStreamTranslator(ctxOf(body));
+      for (const e of sut.push(chunks()[1]!)) res.write(responsesFrame(e));
+      for (const e of sut.fail('upstream_stream_error', 'the neuron went away')) res.write(responsesFrame(e));
+      res.end();
+    };
+    // The SDK keeps its snapshot (in_progress) on response.failed; the failure is in the event.
+    const events: Array<{ type: string; response?: unknown }> = [];
+    const stream = openai().responses.stream(ask);
+    stream.on('event', (e) => events.push(e));
+    const final = await stream.finalResponse();
+    expect(final.status).not.toBe('completed');
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.failed',
+      response: {
+        status: 'failed',
+        error: { code: 'upstream_stream_error', message: 'the neuron went away' },
+        output: [{ type: 'message', status: 'incomplete', content: [{ text: 'Let me check ' }] }],
+      },
+    });
   });
 });

@@ -5,8 +5,10 @@
  *   response.incomplete (cut by max_output_tokens) or response.failed comes last.
  * - Each output item opens with response.output_item.added and closes with response.output_item.done:
  *   a thought as a reasoning item (reasoning_summary_text deltas), text as a message item
- *   (output_text deltas), each tool call as a function_call item (function_call_arguments deltas),
- *   streamed live as the neuron generates them, one call at a time.
+ *   (output_text deltas), each tool call as a function_call item (function_call_arguments deltas).
+ *   With `liveTools` (cortex neurons stream one call at a time) calls stream as they are generated;
+ *   without it, calls are gathered per index (an upstream may interleave their fragments) and
+ *   emitted whole when the model turn ends, so no interleaving can garble their arguments.
  * - An upstream error, or EOF before a finish_reason, ends with response.failed, never a fake completion.
  */
 import type { OpenAIChatChunk, OpenAIFinishReason, OpenAIToolCallDelta, OpenAIUsage } from '../openai.types';
@@ -55,7 +57,13 @@ export class ResponsesStreamTranslator {
   /** The final response once the stream has ended (completed, incomplete or failed). */
   result: ResponseObject | null = null;
 
-  constructor(private readonly ctx: ResponseContext) {}
+  /** Calls gathered whole (not live): the neuron's index → call id, name and arguments so far. */
+  private readonly gathered = new Map<number, { id: string; name: string; args: string }>();
+
+  constructor(
+    private readonly ctx: ResponseContext,
+    private readonly opts: { liveTools?: boolean } = { liveTools: true },
+  ) {}
 
   get finished(): boolean {
     return this.state === 'finished';
@@ -81,7 +89,10 @@ export class ResponsesStreamTranslator {
         events.push(...this.delta('reasoning', delta.reasoning_content));
       }
       if (typeof delta.content === 'string' && delta.content) events.push(...this.delta('message', delta.content));
-      for (const call of delta.tool_calls ?? []) events.push(...this.call(call));
+      for (const call of delta.tool_calls ?? []) {
+        if (this.opts.liveTools) events.push(...this.call(call));
+        else this.gather(call);
+      }
       if (choice.finish_reason) this.finish = choice.finish_reason;
     }
     return events;
@@ -94,6 +105,7 @@ export class ResponsesStreamTranslator {
       return this.fail('upstream_stream_error', 'upstream stream ended before the model finished');
     const events = this.start();
     const end = ending(this.finish);
+    events.push(...this.flushGathered());
     events.push(...this.close(end.status === 'incomplete' ? 'incomplete' : 'completed'));
     if (!this.messages && !this.calls) {
       const space = this.pendingSpace;
@@ -210,6 +222,26 @@ export class ResponsesStreamTranslator {
         this.event('response.function_call_arguments.delta', { item_id: c.id, output_index: c.index, delta: fragment }),
       );
     }
+    return events;
+  }
+
+  private gather(call: OpenAIToolCallDelta): void {
+    const key = typeof call.index === 'number' ? call.index : this.gathered.size;
+    const g = this.gathered.get(key) ?? { id: '', name: '', args: '' };
+    if (call.id) g.id = call.id;
+    if (call.function?.name) g.name += call.function.name;
+    if (call.function?.arguments) g.args += call.function.arguments;
+    this.gathered.set(key, g);
+  }
+
+  /** Each gathered call as a whole item, in index order: added, one arguments delta, done. */
+  private flushGathered(): ResponseStreamEvent[] {
+    const events: ResponseStreamEvent[] = [];
+    for (const [key, g] of [...this.gathered].sort(([a], [b]) => a - b)) {
+      const head = { index: key, id: g.id || undefined, function: { name: g.name, arguments: '' } };
+      events.push(...this.call(head), ...(g.args ? this.call({ index: key, function: { arguments: g.args } }) : []));
+    }
+    this.gathered.clear();
     return events;
   }
 
