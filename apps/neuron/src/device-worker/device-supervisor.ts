@@ -15,6 +15,7 @@ import type {
   WorkerConfig,
   WorkerStats,
 } from '@app/core';
+import { randomBytes } from 'node:crypto';
 import { WORKER_CONFIG_ENV } from '@app/core';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from './device-errors';
 import type { DeviceInfo, DeviceState } from './device-info';
@@ -53,6 +54,8 @@ interface Pending {
 }
 
 let nextReq = 0;
+/** This neuron run's mark in request ids, so tool-call ids (derived from them) never repeat after a restart. */
+const RUN = randomBytes(4).toString('hex');
 
 export class DeviceSupervisor {
   state: DeviceState = 'stopped';
@@ -166,7 +169,7 @@ export class DeviceSupervisor {
   }
 
   private newReqId(): string {
-    return `${this.device.id}-${++nextReq}`;
+    return `${this.device.id}-${RUN}-${++nextReq}`;
   }
 
   private call(
