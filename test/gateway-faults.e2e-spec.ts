@@ -168,10 +168,11 @@ describe('gateway deadlines and drains', () => {
       });
     const long = post('/v1/chat/completions', chat('chat', { stream: true, max_tokens: 400 }));
     const longAnthropic = post('/v1/messages', chat('chat', { stream: true, max_tokens: 400 }));
+    const longResponses = post('/v1/responses', { model: 'chat', stream: true, input: 'x', max_output_tokens: 400 });
     const short = post('/v1/chat/completions', chat('chat', { stream: true, max_tokens: 30 }));
-    const reading = Promise.all([long, short].map(async (r) => readSse(await r)));
+    const reading = Promise.all([long, short, longResponses].map(async (r) => readSse(await r)));
     const anthropicText = longAnthropic.then((r) => r.text());
-    await until(async () => n.openStreams() === 3, 5000, 20);
+    await until(async () => n.openStreams() === 4, 5000, 20);
     const t0 = Date.now();
     const exited = gw.stop('SIGTERM');
     await until(async () => (await fetch(`${gw.url}/readyz`)).status === 503, 2000, 20);
@@ -182,8 +183,12 @@ describe('gateway deadlines and drains', () => {
       status: 529,
       body: { type: 'error', error: { type: 'overloaded_error' } },
     });
-    const [longSse, shortSse] = await reading;
+    const [longSse, shortSse, responsesSse] = await reading;
     expect(shortSse.data.at(-1)).toBe('[DONE]');
+    expect(responsesSse.data.at(-1)).toMatchObject({
+      type: 'response.failed',
+      response: { status: 'failed', error: { code: 'shutting_down' } },
+    });
     expect(longSse.data.at(-1)).toMatchObject({ error: { code: 'shutting_down' } });
     expect(await anthropicText).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error"/);
     expect([0, 'SIGTERM']).toContain(await exited); // Nest re-raises the signal once closed
