@@ -16,6 +16,7 @@ import { neuronErrorCode } from '../upstream/upstream-error';
 import type { FastifyReply } from 'fastify';
 import { DrainService } from '../http/drain.service';
 import { RequestScope } from './request-scope';
+import { sessionKeyOf } from '../router/session-key';
 import type { StreamObserver } from './stream-observer';
 
 export interface Dispatch {
@@ -80,7 +81,9 @@ export class ForwardService {
     onWait?: () => void,
   ): Promise<Dispatch> {
     const extra = principalHeaders(headers);
-    let route = await this.router.route(requested, { onWait, signal });
+    const session = path === '/v1/embeddings' ? null : sessionKeyOf(headers, body);
+    if (session) extra['x-cortex-session'] = session;
+    let route = await this.router.route(requested, { onWait, signal, session });
     const send = async (r: Route): Promise<Dispatch> => {
       const sentAt = performance.now();
       const payload = serialise({ ...body, model: r.modelId });
@@ -92,7 +95,7 @@ export class ForwardService {
           upstream = bufferedResponse(upstream.status, upstream.headers, text);
         } else {
           this.fleet.removeModel(r.node.name, r.modelId);
-          return send(await this.router.route(requested, { onWait, signal }));
+          return send(await this.router.route(requested, { onWait, signal, session }));
         }
       }
       this.requests.inc({ model: r.modelId, node: r.node.name, api });
@@ -105,7 +108,7 @@ export class ForwardService {
       if (!(err instanceof UpstreamError && err.connection) || signal.aborted) throw err;
       this.fleet.connectionFailed(route.node.name, this.cfg.poller.unhealthy_after, err.message);
       this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
-      route = await this.router.route(requested, { exclude: [route.node.name], onWait, signal });
+      route = await this.router.route(requested, { exclude: [route.node.name], onWait, signal, session });
       try {
         return await send(route);
       } catch (again) {

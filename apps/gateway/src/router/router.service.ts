@@ -31,12 +31,18 @@ export interface RouteOptions {
   /** Called once if the request must wait for a load (streams start their keep-alive pings). */
   onWait?: () => void;
   signal?: AbortSignal;
+  /** The request's hashed session key: prefer the replica that holds its prefix. */
+  session?: string | null;
 }
+
+/** Sessions this gateway remembers sending somewhere, until neurons report them warm. */
+const LAST_SERVED_MAX = 10_000;
 
 @Injectable()
 export class RouterService {
   private readonly log = new Logger('Router');
   private readonly coldLoads = new Map<string, Promise<Route>>();
+  private readonly lastServed = new Map<string, string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
@@ -50,9 +56,10 @@ export class RouterService {
 
   async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
     const id = this.catalogue.resolve(requested);
-    const r = findReplica(this.fleet.all(), id, opts.exclude);
+    const r = findReplica(this.fleet.all(), id, opts.exclude, this.affinity(id, opts.session));
     switch (r.kind) {
       case 'loaded':
+        this.remember(id, opts.session, r.node.name);
         return { node: r.node, modelId: id, coldStart: false };
       case 'no_healthy_nodes':
         throw new CortexError('service_unavailable', 'no healthy neurons available', { retryAfterS: 5 });
@@ -64,7 +71,11 @@ export class RouterService {
         );
       case 'loading':
         opts.onWait?.();
-        return untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal), opts.signal);
+        return this.remembered(
+          id,
+          opts.session,
+          untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal), opts.signal),
+        );
       case 'absent': {
         const entry = this.catalogue.get(id);
         if (!entry) {
@@ -75,9 +86,29 @@ export class RouterService {
           );
         }
         opts.onWait?.();
-        return this.coldLoad(entry, opts.exclude ?? [], undefined, opts.signal);
+        return this.remembered(id, opts.session, this.coldLoad(entry, opts.exclude ?? [], undefined, opts.signal));
       }
     }
+  }
+
+  private affinity(model: string, session: string | null | undefined) {
+    if (!session || !this.cfg.sessions.affinity) return undefined;
+    const lastNode = this.lastServed.get(`${model}\u0000${session}`);
+    return { session, margin: this.cfg.sessions.overload_margin, lastNode };
+  }
+
+  private async remembered(model: string, session: string | null | undefined, route: Promise<Route>) {
+    const r = await route;
+    this.remember(model, session, r.node.name);
+    return r;
+  }
+
+  private remember(model: string, session: string | null | undefined, node: string): void {
+    if (!session || !this.cfg.sessions.affinity) return;
+    const key = `${model}\u0000${session}`;
+    this.lastServed.delete(key);
+    this.lastServed.set(key, node);
+    if (this.lastServed.size > LAST_SERVED_MAX) this.lastServed.delete(this.lastServed.keys().next().value!);
   }
 
   /**

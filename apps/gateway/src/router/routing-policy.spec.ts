@@ -66,6 +66,37 @@ describe('findReplica', () => {
     expect((r as { node?: NodeState }).node?.name).toBe(nodeName);
   });
 
+  it('prefers the replica where the session is warm, within the overload margin', () => {
+    const kv = (warm: string[]) => ({
+      kv: {
+        sequences: 3,
+        warm_sessions: warm,
+        sequence_hits: 0,
+        tier_hits: 0,
+        misses: 0,
+        tier_saves: 0,
+        tier_entries: 0,
+        tier_bytes: 0,
+        restore_ms: 0,
+        restored_tokens: 0,
+        prefill_ms: 0,
+        prefilled_tokens: 0,
+      },
+    });
+    const fleet = (busyB: number) => [
+      node('a', [model('m')]),
+      node('b', [model('m', { in_flight: busyB, ...kv(['s1']) })]),
+    ];
+    const pick = (nodes: NodeState[], session: string, lastNode?: string) =>
+      (findReplica(nodes, 'm', [], { session, margin: 2, lastNode }) as { node: NodeState }).node.name;
+    expect(pick(fleet(2), 's1')).toBe('b'); // warm, 2 busier: within the margin
+    expect(pick(fleet(3), 's1')).toBe('a'); // overloaded beyond the margin: least busy instead
+    expect(pick(fleet(0), 'other')).toBe('a'); // a session warm nowhere: least busy, ties by name
+    expect(pick(fleet(1), 'other', 'b')).toBe('b'); // this gateway sent it to b last, before any poll
+    // Two gateways with the same fleet view choose the same replica.
+    expect(pick(fleet(1), 's1')).toBe(pick(structuredClone(fleet(1)), 's1'));
+  });
+
   it('can exclude a node (retry after a connection failure)', () => {
     expect(findReplica([node('a', [model('m')]), node('b', [model('m')])], 'm', ['a'])).toMatchObject({
       kind: 'loaded',

@@ -1,6 +1,7 @@
 /**
  * Where a request goes, as pure functions over the polled fleet: the least-busy healthy replica
- * that has the model loaded (in_flight + queue_depth, ties by node name); else wait for one that is
+ * that has the model loaded (in_flight + queue_depth, ties by node name), unless the request's session
+ * is warm on another replica that is not busier by more than the affinity margin; else wait for one that is
  * recovering or loading; else a placement for a cold load — feasible nodes by pinned_on and
  * min_device_vram_mb, preferring a device where it fits now, then one where it fits after
  * evictions, then the most free memory, then the name.
@@ -16,13 +17,32 @@ export type Lookup =
   | { kind: 'absent' }
   | { kind: 'no_healthy_nodes' };
 
-export function findReplica(nodes: NodeState[], modelId: string, exclude: readonly string[] = []): Lookup {
+/** A request's session: the replica that holds its prefix wins unless it is `margin` busier than the least busy. */
+export interface Affinity {
+  session: string;
+  margin: number;
+  /** The node this gateway last sent the session to (bridges the time until neurons report it warm). */
+  lastNode?: string;
+}
+
+export function findReplica(
+  nodes: NodeState[],
+  modelId: string,
+  exclude: readonly string[] = [],
+  affinity?: Affinity,
+): Lookup {
   const healthy = nodes.filter((n) => n.healthy && !exclude.includes(n.name));
   if (!healthy.length) return { kind: 'no_healthy_nodes' };
   const here = healthy.flatMap((node) => node.models.filter((m) => m.id === modelId).map((model) => ({ node, model })));
   const loaded = here
     .filter((h) => h.model.status === 'loaded')
     .sort((a, b) => load(a.model) - load(b.model) || a.node.name.localeCompare(b.node.name));
+  if (loaded.length && affinity) {
+    const warm = (h: (typeof loaded)[number]) =>
+      h.model.kv?.warm_sessions.includes(affinity.session) || h.node.name === affinity.lastNode;
+    const home = loaded.find(warm);
+    if (home && load(home.model) <= load(loaded[0]!.model) + affinity.margin) return { kind: 'loaded', ...home };
+  }
   if (loaded.length) return { kind: 'loaded', ...loaded[0]! };
   const recovering = here.find((h) => h.model.status === 'recovering');
   if (recovering) return { kind: 'recovering', node: recovering.node };

@@ -35,6 +35,8 @@ export interface SupervisorOptions {
   entry: string;
   threads: number;
   faults: boolean;
+  /** Host-RAM tier of KV states (WorkerConfig.sessions). */
+  sessions?: WorkerConfig['sessions'];
   stepTimeoutMs: number;
   readyTimeoutMs: number;
   launcher: ProcessLauncher;
@@ -194,6 +196,7 @@ export class DeviceSupervisor {
       kind: this.device.kind,
       threads: this.opts.threads,
       faults: this.opts.faults,
+      ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
     };
     const env: Record<string, string> = { [WORKER_CONFIG_ENV]: JSON.stringify(cfg) };
     env.CUDA_VISIBLE_DEVICES = this.device.index === null ? '' : String(this.device.index);

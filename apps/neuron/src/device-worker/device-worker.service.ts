@@ -66,6 +66,7 @@ export class DeviceWorkerService implements OnApplicationBootstrap, OnApplicatio
         entry: this.entry,
         threads: this.cfg.threads,
         faults: this.faults,
+        sessions: { hostCacheMb: this.cfg.sessions.host_cache_mb, minSavedTokens: this.cfg.sessions.min_saved_tokens },
         stepTimeoutMs: this.cfg.step_timeout_s * 1000,
         readyTimeoutMs: 60_000,
         launcher: this.launcher,

@@ -77,11 +77,13 @@ export class InferenceController {
   async chat(
     @Body() dto: ChatCompletionDto,
     @Headers('x-cortex-fault') fault: string,
+    @Headers('x-cortex-session') session: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const req: GenerateRequest = {
       modelId: dto.model,
       mode: 'chat',
+      session: map.sessionKey(session),
       messages: map.toWorkerMessages(dto.messages),
       ...map.toWorkerTools(dto),
       params: { ...map.toSampling(dto), thoughtTokens: map.thoughtBudget(dto) },
@@ -112,10 +114,17 @@ export class InferenceController {
   async completions(
     @Body() dto: CompletionDto,
     @Headers('x-cortex-fault') fault: string,
+    @Headers('x-cortex-session') session: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const prompt = Array.isArray(dto.prompt) ? dto.prompt.join('') : dto.prompt;
-    const req: GenerateRequest = { modelId: dto.model, mode: 'completion', prompt, params: map.toSampling(dto) };
+    const req: GenerateRequest = {
+      modelId: dto.model,
+      mode: 'completion',
+      prompt,
+      session: map.sessionKey(session),
+      params: map.toSampling(dto),
+    };
     const rid = ids('cmpl', dto.model);
     if (!dto.stream) {
       const result = await this.inference.generate(req, disconnectSignal(reply), {}, this.inference.fault(fault));

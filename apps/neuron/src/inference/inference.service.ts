@@ -77,6 +77,7 @@ export class InferenceService {
       if (signal.aborted) abort();
       const result = await gen.result;
       this.record(record.id, result);
+      if (result.kv) record.kv = result.kv;
       return result;
     } catch (err) {
       throw toCortexError(err);
@@ -154,6 +155,7 @@ export class InferenceService {
 
   private record(model: string, r: GenerationResult): void {
     this.tokens.inc({ model, kind: 'prompt' }, r.promptTokens);
+    if (r.cachedTokens) this.tokens.inc({ model, kind: 'cached' }, r.cachedTokens);
     this.tokens.inc({ model, kind: 'completion' }, r.completionTokens);
     this.ttft.observe({ model }, r.ttftMs / 1000);
     if (r.completionTokens > 1 && r.decodeMs > 0)

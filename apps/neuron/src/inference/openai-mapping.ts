@@ -138,6 +138,7 @@ export function usageOf(r: GenerationResult) {
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
     total_tokens: r.promptTokens + r.completionTokens,
+    ...(r.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: r.cachedTokens } } : {}),
     ...(r.reasoningTokens ? { completion_tokens_details: { reasoning_tokens: r.reasoningTokens } } : {}),
   };
 }
@@ -233,4 +234,9 @@ export function textChunk(ids: ResponseIds, text: string, finish: string | null 
     model: ids.model,
     choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
   };
+}
+
+/** The gateway's session key (x-cortex-session), when it is one: a short token of safe characters. */
+export function sessionKey(header: unknown): string | undefined {
+  return typeof header === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(header) ? header : undefined;
 }

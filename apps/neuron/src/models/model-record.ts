@@ -1,5 +1,5 @@
 /** What the neuron knows about one model; `/models` lists these in the contract's NeuronModel shape. */
-import type { ModelStatus, NeuronModel } from '@app/core';
+import type { KvSnapshot, ModelStatus, NeuronModel } from '@app/core';
 import { Admission } from '../inference/admission';
 
 export type { ModelStatus };
@@ -22,6 +22,10 @@ export interface ModelRecord {
   /** Pinned models are never evicted by a gateway (set through POST /models/pin). */
   pinned: boolean;
   error: string | null;
+  /** KV sequences the model was loaded with (seats plus idle ones). */
+  sequences?: number;
+  /** Its KV sessions as the worker reported them after the latest generation. */
+  kv?: KvSnapshot;
   /** Aborts the load in progress (download or worker load) when an unload cancels it. */
   cancelLoad?: AbortController;
 }
@@ -75,5 +79,23 @@ export function describeModel(r: ModelRecord): NeuronModel {
     capabilities: r.capabilities,
     pinned: r.pinned,
     error: r.error,
+    ...(r.kv ? { kv: describeKv(r.kv, r.sequences ?? r.maxInFlight) } : {}),
+  };
+}
+
+function describeKv(k: KvSnapshot, sequences: number): NonNullable<NeuronModel['kv']> {
+  return {
+    sequences,
+    warm_sessions: k.warm,
+    sequence_hits: k.sequenceHits,
+    tier_hits: k.tierHits,
+    misses: k.misses,
+    tier_saves: k.saves,
+    tier_entries: k.tierEntries,
+    tier_bytes: k.tierBytes,
+    restore_ms: k.restoreMs,
+    restored_tokens: k.restoredTokens,
+    prefill_ms: k.prefillMs,
+    prefilled_tokens: k.prefilledTokens,
   };
 }

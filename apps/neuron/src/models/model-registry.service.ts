@@ -49,6 +49,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       if (!r || r.status === 'loading') return;
       r.status = status;
       r.error = status === 'failed' ? (detail ?? 'reload failed') : null;
+      // A restarted worker holds no KV: no session is warm until it serves again.
+      r.kv = undefined;
       if (status === 'loaded') r.loadedAt = Date.now();
     });
   }
@@ -161,7 +163,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       ? await this.downloads.fetch(source.uri, (p) => (record.loadProgress = 0.5 * p), cancel)
       : source.path;
     cancel.throwIfAborted();
-    const spec = { id: req.id, source: path, contextSize: req.context_size, sequences: record.maxInFlight };
+    const sequences = this.sequencesFor(record.maxInFlight);
+    const spec = { id: req.id, source: path, contextSize: req.context_size, sequences };
     const res = await sup.load(spec, (p) => (record.loadProgress = remote ? 0.5 + 0.5 * p : p));
     if (cancel.aborted) {
       await sup.unload(req.id).catch(() => undefined);
@@ -175,6 +178,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       contextSize: res.contextSize,
       trainContextSize: res.trainContextSize,
       capabilities: res.capabilities,
+      sequences: res.sequences,
+      kv: undefined,
       loadedAt: Date.now(),
     });
   }
@@ -182,6 +187,11 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   /** Seats (and so KV sequences) a model gets on `sup`: the request's, else the neuron's, else the device kind's. */
   private seats(asked: number | undefined, sup: DeviceSupervisor): number {
     return asked ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
+  }
+
+  /** KV sequences for that many seats: one per seat, plus the idle ones that keep sessions warm. */
+  private sequencesFor(seats: number): number {
+    return seats + this.cfg.sessions.idle_sequences;
   }
 
   /** What `source` would take on the device a load would choose (from its GGUF; nothing is loaded). */
@@ -193,7 +203,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       });
     }
     const sup = chooseDevice(this.devices.list(), this.list(), req.device);
-    const sequences = this.seats(req.max_in_flight, sup);
+    const sequences = this.sequencesFor(this.seats(req.max_in_flight, sup));
     const e = await sup.estimate(src.path, req.context_size, sequences).catch((err: unknown) => {
       throw toCortexError(err);
     });

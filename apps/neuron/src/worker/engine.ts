@@ -19,13 +19,27 @@ import { toChatHistory } from './chat-history';
 import { chatWrapperFor } from './chat-wrapper';
 import { forcingToolCall } from './forced-call';
 import { isNativeFault } from './classify-error';
-import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaGrammar, Nlc } from './engine-types';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctions,
+  Llama,
+  LlamaContextSequence,
+  LlamaGrammar,
+  Nlc,
+} from './engine-types';
 import { LoadedModel } from './loaded-model';
+import { StateTier } from './state-tier';
 import { estimateMemory } from './estimate';
 import { injectFault } from './faults';
 import { TokenCounter, callId } from './token-counter';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
+/** A chat request's history and tools as node-llama-cpp takes them, and its prompt's tokens. */
+interface Prompt {
+  tokens: number[];
+  history?: ChatHistoryItem[];
+  functions?: ChatModelFunctions;
+}
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
 type Send = (msg: ChildToParent) => void;
 
@@ -41,13 +55,16 @@ const MB = 1024 * 1024;
 export class WorkerEngine {
   private readonly models = new Map<string, LoadedModel>();
   private readonly aborts = new Map<string, AbortController>();
+  private readonly tier: StateTier;
 
   constructor(
     private readonly nlc: Nlc,
     private readonly llama: Llama,
     private readonly cfg: WorkerConfig,
     private readonly send: Send,
-  ) {}
+  ) {
+    this.tier = new StateTier((cfg.sessions?.hostCacheMb ?? 0) * MB);
+  }
 
   async load(reqId: string, spec: LoadSpec): Promise<LoadResult> {
     const existing = this.models.get(spec.id);
@@ -66,7 +83,9 @@ export class WorkerEngine {
       const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
       const measured = cuda ? ((await this.llama.getVramState()).used - before) / MB : 0;
       const wrapper = chatWrapperFor(this.nlc, model);
-      const entry = new LoadedModel(spec.id, model, context, path, Math.round(measured || est.estimatedMb), wrapper);
+      const vram = Math.round(measured || est.estimatedMb);
+      const minSaved = this.cfg.sessions?.minSavedTokens ?? 256;
+      const entry = new LoadedModel(spec.id, model, context, path, vram, wrapper, this.tier, minSaved);
       if (cuda) await this.smokeDecode(entry);
       this.models.set(spec.id, entry);
       this.send({ type: 'progress', reqId, progress: 1 });
@@ -79,7 +98,7 @@ export class WorkerEngine {
 
   /** One real decode on the GPU: a broken CUDA backend aborts here, at load, not on a user's request. */
   private async smokeDecode(entry: LoadedModel): Promise<void> {
-    const seq = entry.acquire();
+    const { seq } = await entry.acquire();
     try {
       await seq.evaluateWithoutGeneratingNewTokens(entry.model.tokenize('ok'));
       await seq.clearHistory();
@@ -128,20 +147,34 @@ export class WorkerEngine {
     const entry = this.model(msg.modelId);
     const ac = new AbortController();
     this.aborts.set(msg.reqId, ac);
-    const seq = entry.acquire();
+    const prompt = this.promptOf(msg, entry);
+    const lease = await entry.acquire(prompt.tokens, msg.session);
     const silent = this.cfg.faults && msg.fault === 'silent';
-    const counter = new TokenCounter(msg.reqId, seq, this.send, silent);
+    const counter = new TokenCounter(msg.reqId, lease.seq, this.send, silent);
+    let result: GenerationResult;
     try {
       if (this.cfg.faults && msg.fault)
         await injectFault(msg.fault, () => this.send({ type: 'chunk', reqId: msg.reqId, text: 'x', tokens: 1 }));
-      return msg.mode === 'chat'
-        ? await this.chat(msg, entry, seq, ac.signal, counter)
-        : await this.complete(msg, entry, seq, ac.signal, counter);
+      result =
+        msg.mode === 'chat'
+          ? await this.chat(msg, entry, lease.seq, ac.signal, counter, prompt)
+          : await this.complete(msg, entry, lease.seq, ac.signal, counter);
     } finally {
       counter.stop();
       this.aborts.delete(msg.reqId);
-      entry.release(seq);
+      entry.release(lease.seq, msg.session);
     }
+    const cachedTokens = Math.min(lease.cached, result.promptTokens);
+    if (lease.source === 'none') entry.pool.prefilled(result.promptTokens, result.ttftMs);
+    return { ...result, cachedTokens, kv: entry.pool.snapshot() };
+  }
+
+  /** The prompt as the model will see it: the chat template's rendering (tools included), or the text. */
+  private promptOf(msg: GenerateMsg, entry: LoadedModel): Prompt {
+    if (msg.mode !== 'chat') return { tokens: entry.model.tokenize(msg.prompt ?? '') as number[] };
+    const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+    const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
+    return { tokens: promptTokens(entry, history, functions), history, functions };
   }
 
   private clampMaxTokens(entry: LoadedModel, promptTokens: number, requested: number): number {
@@ -176,11 +209,12 @@ export class WorkerEngine {
   private async chat(
     msg: GenerateMsg,
     entry: LoadedModel,
-    seq: ReturnType<LoadedModel['acquire']>,
+    seq: LlamaContextSequence,
     signal: AbortSignal,
     counter: TokenCounter,
+    prompt: Prompt,
   ): Promise<GenerationResult> {
-    const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
+    const functions = prompt.functions;
     const forced = functions && msg.toolChoice === 'required';
     const chat = new this.nlc.LlamaChat({
       contextSequence: seq,
@@ -188,8 +222,8 @@ export class WorkerEngine {
       chatWrapper: forced ? forcingToolCall(this.nlc, entry.chatWrapper) : entry.chatWrapper,
     });
     try {
-      const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
-      const promptTokens = promptTokenCount(entry, history, functions);
+      const history = prompt.history ?? [];
+      const promptTokens = prompt.tokens.length;
       const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
       const grammar = await this.grammar(msg.params.jsonSchema);
       const calls = functions
@@ -231,7 +265,7 @@ export class WorkerEngine {
   private async complete(
     msg: GenerateMsg,
     entry: LoadedModel,
-    seq: ReturnType<LoadedModel['acquire']>,
+    seq: LlamaContextSequence,
     signal: AbortSignal,
     counter: TokenCounter,
   ): Promise<GenerationResult> {
@@ -264,7 +298,7 @@ export class WorkerEngine {
     const entry = this.model(msg.modelId);
     if (msg.text !== undefined) return { count: entry.model.tokenize(msg.text).length };
     const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
-    return { count: promptTokenCount(entry, history, toFunctions(msg.tools)) };
+    return { count: promptTokens(entry, history, toFunctions(msg.tools)).length };
   }
 
   async embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
@@ -293,14 +327,15 @@ export class WorkerEngine {
   async disposeAll(): Promise<void> {
     for (const entry of this.models.values()) await entry.dispose();
     this.models.clear();
+    this.tier.dispose();
   }
 }
 
 /** Prompt tokens of a chat history as the model's chat template renders it (tools included). */
-function promptTokenCount(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions): number {
+function promptTokens(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions): number[] {
   return entry.chatWrapper
     .generateContextState({ chatHistory: history, availableFunctions: functions })
-    .contextText.tokenize(entry.model.tokenizer).length;
+    .contextText.tokenize(entry.model.tokenizer) as number[];
 }
 
 /** The text of the thought segments in a response, or undefined when the model did not think. */

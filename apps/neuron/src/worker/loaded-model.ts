@@ -1,6 +1,7 @@
 /**
- * One model resident in a worker: its context, a pool of sequences (one per admitted request) and a
- * lazily created embedding context.
+ * One model resident in a worker: its context, its KV sequences (a seat per admitted request, plus
+ * idle ones that keep sessions' prefixes), chosen by prefix (SequencePool), and a lazily created
+ * embedding context.
  */
 import type {
   ChatWrapper,
@@ -9,9 +10,11 @@ import type {
   LlamaEmbeddingContext,
   LlamaModel,
 } from './engine-types';
+import { type Lease, SequencePool } from './sequence-pool';
+import type { StateTier } from './state-tier';
 
 export class LoadedModel {
-  private readonly free: LlamaContextSequence[] = [];
+  readonly pool: SequencePool;
   private embedding?: Promise<LlamaEmbeddingContext>;
 
   constructor(
@@ -22,23 +25,24 @@ export class LoadedModel {
     readonly vramMb: number,
     /** Resolved once at load: resolving per request renders the Jinja template several times (~200 ms). */
     readonly chatWrapper: ChatWrapper,
+    private readonly tier: StateTier,
+    minSavedTokens: number,
   ) {
-    for (let i = 0; i < context.totalSequences; i++) this.free.push(context.getSequence());
+    const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    this.pool = new SequencePool(id, sequences, tier, minSavedTokens);
   }
 
   get contextSize(): number {
     return this.context.contextSize;
   }
 
-  acquire(): LlamaContextSequence {
-    const seq = this.free.pop();
-    // The neuron admits at most `sequences` requests per model, so this is a bug, not load.
-    if (!seq) throw new Error(`model ${this.id}: no free sequence (admission out of sync)`);
-    return seq;
+  /** The free sequence that holds the longest prefix of `prompt` (see SequencePool). */
+  acquire(prompt?: readonly number[], session?: string): Promise<Lease> {
+    return this.pool.acquire(prompt, session);
   }
 
-  release(seq: LlamaContextSequence): void {
-    this.free.push(seq);
+  release(seq: LlamaContextSequence, session?: string): void {
+    this.pool.release(seq, session);
   }
 
   embeddingContext(threads: number): Promise<LlamaEmbeddingContext> {
@@ -47,6 +51,7 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    await this.tier.dropModel(this.id);
     if (this.embedding) await (await this.embedding).dispose();
     await this.context.dispose();
     await this.model.dispose();

@@ -50,6 +50,7 @@ describe(CortexConfig.name, () => {
       stall_buffer_mb: 8,
     });
     expect(sut.responses).toEqual({ store_max_entries: 1000, store_max_mb: 64, store_ttl_s: 3600 });
+    expect(sut.sessions).toEqual({ affinity: true, overload_margin: 2 });
   });
 
   it('keeps defaults for keys a section leaves out', () => {

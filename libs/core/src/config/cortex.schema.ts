@@ -94,6 +94,13 @@ export class PollerSection {
   @IntAtLeast(1) unhealthy_after = 3;
 }
 
+/** Session-affine routing: an agent's next turn goes where its prompt prefix is still cached. */
+export class SessionsRoutingSection {
+  @IsBool() affinity = true;
+  /** The session's replica is kept unless it has this many more requests (running + queued) than the least busy. */
+  @IntAtLeast(0) overload_margin = 2;
+}
+
 /** The Responses API's stored responses (previous_response_id, GET and DELETE); per gateway replica. */
 export class ResponsesSection {
   /** Most responses kept; the least recently used go first. 0 keeps none (every request is stateless). */
@@ -115,6 +122,7 @@ export class CortexConfig {
   @ValidateNested() @Type(() => UpstreamSection) upstream = new UpstreamSection();
   @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
   @ValidateNested() @Type(() => ResponsesSection) responses = new ResponsesSection();
+  @ValidateNested() @Type(() => SessionsRoutingSection) sessions = new SessionsRoutingSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);

@@ -30,6 +30,7 @@ describe(NeuronConfig.name, () => {
       allow_unauthenticated: false,
       downloads: { enabled: false, allowed_hosts: ['huggingface.co'] },
       limits: { request_timeout_s: 30, json_max_depth: 64, stall_timeout_s: 30 },
+      sessions: { idle_sequences: 2, host_cache_mb: 1024, min_saved_tokens: 256 },
     });
     expect(sut.token).toBeUndefined();
     expect(sut.admission.max_in_flight).toBeUndefined(); // then DEFAULT_MAX_IN_FLIGHT per device kind

@@ -46,6 +46,19 @@ export class AdmissionSection {
   @IntAtLeast(1) max_wait_s = 600;
 }
 
+/** Agent sessions' KV caches (docs/sessions.md). */
+export class SessionsSection {
+  /**
+   * KV sequences per model beyond its seats: an idle session keeps its prompt prefix in one, so its
+   * next turn evaluates only what is new. Each costs one context's KV memory (counted in estimates).
+   */
+  @IntAtLeast(0) idle_sequences = 2;
+  /** Host-RAM tier per device worker: sequences' saved states, restored when their session returns. 0 = off. */
+  @IntAtLeast(0) host_cache_mb = 1024;
+  /** Only a prefix at least this long (tokens) is worth saving. */
+  @IntAtLeast(1) min_saved_tokens = 256;
+}
+
 export class PreloadEntry {
   @IsNonEmptyString() id!: string;
   @IsModelSource() source!: string;
@@ -97,6 +110,7 @@ export class NeuronConfig {
   @IsTableList() @ValidateNested({ each: true }) @Type(() => PreloadEntry) preload: PreloadEntry[] = [];
   @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
   @ValidateNested() @Type(() => DownloadsSection) downloads = new DownloadsSection();
+  @ValidateNested() @Type(() => SessionsSection) sessions = new SessionsSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.preload.map((p) => p.id)).map((id) => `preload: duplicate id "${id}"`);

@@ -27,6 +27,26 @@ export interface NeuronModel {
   capabilities?: string[];
   pinned?: boolean;
   error?: string | null;
+  /** Agent sessions' KV caches (absent from older neurons, and before the first request). */
+  kv?: NeuronModelKv;
+}
+
+/** GET /models `kv`: which sessions' prefixes are warm, and how prefixes have been served. */
+export interface NeuronModelKv {
+  /** KV sequences (seats plus idle ones). */
+  sequences: number;
+  /** Hashed session keys whose prefix is in a sequence or in the host tier (the gateway routes by them). */
+  warm_sessions: string[];
+  sequence_hits: number;
+  tier_hits: number;
+  misses: number;
+  tier_saves: number;
+  tier_entries: number;
+  tier_bytes: number;
+  restore_ms: number;
+  restored_tokens: number;
+  prefill_ms: number;
+  prefilled_tokens: number;
 }
 
 export interface NeuronModelList {

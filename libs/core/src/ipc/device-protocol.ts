@@ -69,6 +69,8 @@ export type ParentToChild =
       /** At most one tool call per turn (parallel_tool_calls: false). */
       singleToolCall?: boolean;
       params: SamplingParams;
+      /** The gateway's (hashed) session key: picks the KV sequence and the saved state to reuse. */
+      session?: string;
       fault?: FaultKind;
     }
   | { type: 'abort'; reqId: string }
@@ -103,10 +105,34 @@ export interface GenerationResult {
   matchedStop?: string;
   toolCalls?: ChatToolCall[];
   promptTokens: number;
+  /** Prompt tokens reused from a KV sequence (kept, or restored from the host tier), not prefilled. */
+  cachedTokens?: number;
+  /** The model's KV sessions after this request. */
+  kv?: KvSnapshot;
   completionTokens: number;
   /** Milliseconds from request receipt (in the worker) to first token, and from then to the end. */
   ttftMs: number;
   decodeMs: number;
+}
+
+/** What a model's KV sequences and its share of the host-RAM tier hold, and how they have served. */
+export interface KvSnapshot {
+  /** Session keys whose prefix is warm: in a sequence or saved in the host tier. */
+  warm: string[];
+  /** Requests whose prefix came from a sequence / from the host tier / from neither (full prefill). */
+  sequenceHits: number;
+  tierHits: number;
+  misses: number;
+  /** Host tier: states saved, held now, bytes held. */
+  saves: number;
+  tierEntries: number;
+  tierBytes: number;
+  /** Time spent restoring states, and the tokens they brought back (restore vs prefill). */
+  restoreMs: number;
+  restoredTokens: number;
+  /** Time spent prefilling prompts on full misses, and the tokens prefilled. */
+  prefillMs: number;
+  prefilledTokens: number;
 }
 
 export interface LoadResult {
@@ -164,4 +190,6 @@ export interface WorkerConfig {
   kind: 'cpu' | 'cuda';
   threads: number;
   faults: boolean;
+  /** Host-RAM tier of saved KV states (neuron.toml [sessions]); 0 MB turns it off. */
+  sessions?: { hostCacheMb: number; minSavedTokens: number };
 }
