@@ -96,6 +96,10 @@ describe('agent sessions keep their KV cache', () => {
     expect(kv.tier_hits).toBeGreaterThan(0);
     expect(kv.tier_saves).toBeGreaterThan(0);
     expect(kv.tier_bytes).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/neuron_kv_lookups_total\{model="chat",result="tier_hit"\} [1-9]/);
+    expect(metrics).toMatch(/neuron_kv_tokens_total\{model="chat",op="restore"\} [1-9]/);
+    expect(metrics).toMatch(/neuron_tokens_total\{model="chat",kind="cached"\} [1-9]/);
     // The same two turns on a neuron with no cache at all: every prompt prefilled from scratch.
     for (const c of fresh) await turn(plain.url, 'x', c);
     for (const [i, c] of fresh.entries()) {

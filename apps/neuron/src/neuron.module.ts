@@ -16,6 +16,7 @@ import { TokenGuard } from './http/token.guard';
 import { DrainService } from './http/drain.service';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
+import { KvMetrics } from './metrics/kv-metrics.service';
 import { ModelRegistryService } from './models/model-registry.service';
 import { ModelsController } from './models/models.controller';
 import { FAULTS_ENABLED, NEURON_CONFIG, WORKER_ENTRY } from './neuron.tokens';
@@ -54,6 +55,7 @@ export class NeuronModule {
       providers: [
         ModelRegistryService,
         InferenceService,
+        KvMetrics,
         DrainService,
         DeviceStatsService,
         ModelDownloadService,

@@ -14,6 +14,7 @@ import {
 } from '@app/core';
 import { DrainService } from '../http/drain.service';
 import { toCortexError } from '../http/to-cortex-error';
+import { KvMetrics } from '../metrics/kv-metrics.service';
 import { M } from '../metrics/neuron-metrics';
 import type { ModelRecord } from '../models/model-record';
 import { ModelRegistryService } from '../models/model-registry.service';
@@ -45,6 +46,7 @@ export class InferenceService {
     @InjectMetric(M.inFlight) private readonly inFlight: Gauge<string>,
     @InjectMetric(M.queueDepth) private readonly queueDepth: Gauge<string>,
     @InjectMetric(M.rejections) private readonly rejections: Counter<string>,
+    private readonly kv: KvMetrics,
   ) {}
 
   /** Validates a fault header: only honoured with CORTEX_NEURON_FAULTS=1. */
@@ -77,7 +79,10 @@ export class InferenceService {
       if (signal.aborted) abort();
       const result = await gen.result;
       this.record(record.id, result);
-      if (result.kv) record.kv = result.kv;
+      if (result.kv) {
+        this.kv.observe(record.id, record.kv, result.kv);
+        record.kv = result.kv;
+      }
       return result;
     } catch (err) {
       throw toCortexError(err);

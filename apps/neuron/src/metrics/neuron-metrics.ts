@@ -16,6 +16,11 @@ export const M = {
   restarts: 'neuron_device_restarts_total',
   failures: 'neuron_request_failures_total',
   rejections: 'neuron_admission_rejections_total',
+  kvLookups: 'neuron_kv_lookups_total',
+  kvSaves: 'neuron_kv_tier_saves_total',
+  kvTierBytes: 'neuron_kv_tier_bytes',
+  kvSeconds: 'neuron_kv_seconds_total',
+  kvTokens: 'neuron_kv_tokens_total',
 } as const;
 
 export const neuronMetricProviders = [
@@ -51,5 +56,22 @@ export const neuronMetricProviders = [
     name: M.rejections,
     help: 'Requests refused by admission',
     labelNames: ['model', 'reason'],
+  }),
+  makeCounterProvider({
+    name: M.kvLookups,
+    help: 'Where each prompt prefix came from: a KV sequence (sequence_hit), the host tier (tier_hit) or nowhere (miss)',
+    labelNames: ['model', 'result'],
+  }),
+  makeCounterProvider({ name: M.kvSaves, help: 'Sequence states saved to the host tier', labelNames: ['model'] }),
+  makeGaugeProvider({ name: M.kvTierBytes, help: 'Bytes of saved states in the host tier', labelNames: ['model'] }),
+  makeCounterProvider({
+    name: M.kvSeconds,
+    help: 'Time restoring saved states (restore) and prefilling prompts that missed every cache (prefill)',
+    labelNames: ['model', 'op'],
+  }),
+  makeCounterProvider({
+    name: M.kvTokens,
+    help: 'Prompt tokens restored from the host tier (restore) and prefilled on misses (prefill)',
+    labelNames: ['model', 'op'],
   }),
 ];
