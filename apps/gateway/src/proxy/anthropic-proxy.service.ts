@@ -6,14 +6,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type CortexError, SseStream, isErrorCode, kindOf, statusOf } from '@app/core';
-import { type AnthropicStreamEvent, SseParser, anthropicFrame } from '@app/translate';
+import { type AnthropicStreamEvent, anthropicFrame } from '@app/translate';
 import { toCortexError } from '../http/error.filters';
 import { RouterService } from '../router/router.service';
 import { TranslationService } from '../translation/translation.service';
 import { NeuronClient } from '../upstream/neuron-client';
 import { type Dispatch, ForwardService } from './forward.service';
 import type { RequestScope } from './request-scope';
-import { StreamObserver } from './stream-observer';
 
 @Injectable()
 export class AnthropicProxyService {
@@ -66,58 +65,33 @@ export class AnthropicProxyService {
       if (!sse) throw e;
       return sse.end(frames(translator.fail(e.kind, e.message)));
     }
-    const obs = new StreamObserver();
-    if (!openai.stream || d.upstream.status >= 400)
-      return this.passJson(d, obs, { requested, thinking }, reply, scope, sse);
+    if (!openai.stream || d.upstream.status >= 400) return this.passJson(d, { requested, thinking }, reply, scope, sse);
     const out = startSse();
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    let failure: string | undefined;
-    try {
-      for await (const chunk of d.upstream.body) {
-        obs.feed(chunk as Buffer);
-        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
-          await out.write(frames(item.kind === 'done' ? translator.end() : this.onData(translator, item.data)));
-        }
-      }
-      await out.write(frames(translator.end()));
-    } catch (err) {
-      const e = scope.failure(err, d.route.node.name);
-      failure = e ? e.code : 'client_disconnect';
-      if (e) {
-        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
-        await out.write(frames(translator.fail(e.kind, e.message)));
-      }
-    }
-    this.forward.finish(d, obs, failure);
+    await this.forward.translateStream(d, scope, out, {
+      data: (payload) => frames(this.onData(translator, payload)),
+      end: () => frames(translator.end()),
+      fail: (e) => frames(translator.fail(e.kind, e.message)),
+    });
     out.end();
   }
 
   /** A non-streaming answer, or an error the neuron answered: translated whole. */
   private async passJson(
     d: Dispatch,
-    obs: StreamObserver,
     ask: { requested: string; thinking: boolean },
     reply: FastifyReply,
     scope: RequestScope,
     sse?: SseStream,
   ): Promise<void> {
-    let text: string | null;
+    let read: { body: unknown } | null;
     try {
-      text = await this.forward.readAll(d, obs, scope);
+      read = await this.forward.readJson(d, scope);
     } catch (e) {
       if (sse) return sse.end(anthropicFrame((e as CortexError).toAnthropic()));
       throw e;
     }
-    if (text === null) return;
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    obs.observeJson(parsed);
-    this.forward.finish(d, obs);
+    if (read === null) return;
+    const parsed = read.body;
     if (d.upstream.status >= 400) {
       const mapped = this.translation.error(d.upstream.status, parsed);
       if (sse) return sse.end(anthropicFrame(mapped.body));

@@ -6,7 +6,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { type CortexConfig, CortexError, type SseOptions, sseLimits } from '@app/core';
+import { type CortexConfig, CortexError, type SseOptions, type SseStream, sseLimits } from '@app/core';
+import { SseParser } from '@app/translate';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../poller/fleet-state.service';
@@ -17,7 +18,17 @@ import type { FastifyReply } from 'fastify';
 import { DrainService } from '../http/drain.service';
 import { RequestScope } from './request-scope';
 import { sessionKeyOf } from '../router/session-key';
-import type { StreamObserver } from './stream-observer';
+import { StreamObserver } from './stream-observer';
+
+/** How a translating proxy turns an upstream OpenAI stream into its own dialect's frames. */
+export interface StreamFrames {
+  /** One upstream `data:` payload (a chunk, or an error frame). */
+  data(payload: string): string;
+  /** `[DONE]`, or the upstream closed. */
+  end(): string;
+  /** The upstream failed mid-stream, or the gateway is shutting down. */
+  fail(e: CortexError): string;
+}
 
 export interface Dispatch {
   route: Route;
@@ -151,6 +162,50 @@ export class ForwardService {
       if (e) throw e;
       return null;
     }
+  }
+
+  /** Pipes an upstream SSE answer through `frames` to the client, and records it. */
+  async translateStream(d: Dispatch, scope: RequestScope, out: SseStream, frames: StreamFrames): Promise<void> {
+    const obs = new StreamObserver();
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    let failure: string | undefined;
+    try {
+      for await (const chunk of d.upstream.body) {
+        obs.feed(chunk as Buffer);
+        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
+          await out.write(item.kind === 'done' ? frames.end() : frames.data(item.data));
+        }
+      }
+      await out.write(frames.end());
+    } catch (err) {
+      const e = scope.failure(err, d.route.node.name);
+      failure = e ? e.code : 'client_disconnect';
+      if (e) {
+        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
+        await out.write(frames.fail(e));
+      }
+    }
+    this.finish(d, obs, failure);
+  }
+
+  /**
+   * The whole upstream answer (JSON, or an error the neuron answered), parsed when it is JSON and
+   * recorded; null when the caller went away. A failed read is the caller's error.
+   */
+  async readJson(d: Dispatch, scope: RequestScope): Promise<{ body: unknown } | null> {
+    const obs = new StreamObserver();
+    const text = await this.readAll(d, obs, scope);
+    if (text === null) return null;
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: passed on as text
+    }
+    obs.observeJson(body);
+    this.finish(d, obs);
+    return { body };
   }
 
   /** Records duration, TTFT, token counts and decode speed of a passed-through response. */

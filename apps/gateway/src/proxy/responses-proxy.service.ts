@@ -13,7 +13,6 @@ import {
   type ResponseObject,
   type ResponseStreamEvent,
   type ResponsesStreamTranslator,
-  SseParser,
   responsesFrame,
 } from '@app/translate';
 import { CLOCK, type Clock } from '../gateway.tokens';
@@ -23,7 +22,6 @@ import { TranslationService } from '../translation/translation.service';
 import { type Dispatch, ForwardService } from './forward.service';
 import { requireModel } from './openai-proxy.service';
 import type { RequestScope } from './request-scope';
-import { StreamObserver } from './stream-observer';
 
 type Headers = FastifyRequest['headers'];
 
@@ -156,29 +154,13 @@ export class ResponsesProxyService {
       if (!sse) throw e;
       return (sse as SseStream).end(frames(translator.fail(e.code, e.message)));
     }
-    const obs = new StreamObserver();
-    if (!ask.stream || d.upstream.status >= 400) return this.passJson(d, obs, ask, reply, scope, translator, sse);
+    if (!ask.stream || d.upstream.status >= 400) return this.passJson(d, ask, reply, scope, translator, sse);
     const out = startSse();
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    let failure: string | undefined;
-    try {
-      for await (const chunk of d.upstream.body) {
-        obs.feed(chunk as Buffer);
-        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
-          await out.write(frames(item.kind === 'done' ? translator.end() : this.onData(translator, item.data)));
-        }
-      }
-      await out.write(frames(translator.end()));
-    } catch (err) {
-      const e = scope.failure(err, d.route.node.name);
-      failure = e ? e.code : 'client_disconnect';
-      if (e) {
-        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
-        await out.write(frames(translator.fail(e.code, e.message)));
-      }
-    }
-    this.forward.finish(d, obs, failure);
+    await this.forward.translateStream(d, scope, out, {
+      data: (payload) => frames(this.onData(translator, payload)),
+      end: () => frames(translator.end()),
+      fail: (e) => frames(translator.fail(e.code, e.message)),
+    });
     translator.warnings.forEach((w) => this.log.warn(w));
     if (translator.result) this.keep(ask, translator.result);
     out.end();
@@ -187,30 +169,22 @@ export class ResponsesProxyService {
   /** A non-streaming answer, or an error the neuron answered: translated whole. */
   private async passJson(
     d: Dispatch,
-    obs: StreamObserver,
     ask: Ask,
     reply: FastifyReply,
     scope: RequestScope,
     translator: ResponsesStreamTranslator,
     sse?: SseStream,
   ): Promise<void> {
-    let text: string | null;
+    let read: { body: unknown } | null;
     try {
-      text = await this.forward.readAll(d, obs, scope);
+      read = await this.forward.readJson(d, scope);
     } catch (e) {
       const err = e as CortexError;
       if (sse) return sse.end(frames(translator.fail(err.code, err.message)));
       throw e;
     }
-    if (text === null) return;
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    obs.observeJson(parsed);
-    this.forward.finish(d, obs);
+    if (read === null) return;
+    const parsed = read.body;
     if (d.upstream.status >= 400) {
       const { code, message } = errorOf(parsed, `upstream returned HTTP ${d.upstream.status}`);
       if (sse) return sse.end(frames(translator.fail(code, message)));
