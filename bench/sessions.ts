@@ -19,7 +19,7 @@ const THREADS = Number(process.env.CORTEX_BENCH_THREADS ?? 2);
 const SESSIONS = (process.env.CORTEX_BENCH_SESSIONS ?? '1,4,16').split(',').map(Number);
 const TURNS = Number(process.env.CORTEX_BENCH_TURNS ?? 3);
 const SYSTEM_WORDS = Number(process.env.CORTEX_BENCH_SYSTEM_WORDS ?? 300);
-const CONTEXT = 4096;
+const CONTEXT = Number(process.env.CORTEX_BENCH_CONTEXT ?? 4096);
 
 type Msg = { role: string; content: string };
 interface Turn {
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
           `${four.later <= 2 * single.later && four.hit >= 0.9 ? 'met' : 'missed'}.`
         : '';
     const md = [
-      '## Agent sessions: prefix-aware KV sequences and the host tier (`npm run bench:sessions`)',
+      `## Agent sessions, \`${PRESET}\` preset: prefix-aware KV sequences and the host tier (\`npm run bench:sessions\`)`,
       '',
       `${machine()}; preset \`${PRESET}\` q8_0, ${THREADS} threads, context ${CONTEXT}, one seat (the CPU default), ` +
         `${TURNS} turns per session round-robin, greedy, 8 tokens per answer, ${new Date().toISOString().slice(0, 10)}. ` +
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       verdict,
     ].join('\n');
     console.log(md);
-    writeSection('sessions', md);
+    writeSection(PRESET === 'small' ? 'sessions' : `sessions-${PRESET}`, md);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

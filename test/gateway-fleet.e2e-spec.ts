@@ -48,8 +48,9 @@ describe('gateway fleet behaviour', () => {
   }
 
   it('places by the neuron’s GGUF estimate when models.toml has no vram_mb, evicting to make room', async () => {
-    // The tiny model at context 8192 is estimated at ~11 MB: one fits in 15 MB, two do not.
-    const n = await startNeuron('devices = ["cpu"]\ncpu_memory_mb = 15\n');
+    // The tiny model at context 8192 with one KV sequence (no idle ones) is estimated at ~11 MB: one
+    // fits in 15 MB, two do not.
+    const n = await startNeuron('devices = ["cpu"]\ncpu_memory_mb = 15\n[sessions]\nidle_sequences = 0\n');
     cleanup.push(() => n.close());
     const models = ['big1', 'big2'].map(
       (id) => `[[models]]\nid = "${id}"\nsource = "tiny.gguf"\ncontext_size = 8192\n`,
