@@ -12,9 +12,10 @@ import { WEATHER_ANSWERS, WEATHER_CALL, WEATHER_THOUGHT, WEATHER_THOUGHT_TEXT } 
 // real gateway and a real neuron, on generated models that think, call tools and answer (real
 // llama.cpp decoding, node-llama-cpp's parsing), and a random-weights one that never stops.
 
-const CODEX = JSON.parse(
-  readFileSync(resolve(__dirname, '../../shared/reference/clients/codex-0.169.0-responses.json'), 'utf8'),
-) as { headers: Record<string, string>; body: Record<string, unknown> };
+const CODEX = JSON.parse(readFileSync(resolve(__dirname, 'fixtures/clients/codex-0.169.0-responses.json'), 'utf8')) as {
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+};
 const WEATHER = {
   type: 'function' as const,
   name: 'get_weather',

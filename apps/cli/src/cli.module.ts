@@ -13,9 +13,11 @@ import { NeuronCommand } from './commands/neuron.command';
 import { ServeCommand } from './commands/serve.command';
 import { StatusCommand } from './commands/status.command';
 import { UpCommand } from './commands/up.command';
+import { ProgramName } from './program-name';
 
 @Module({
   providers: [
+    ProgramName,
     GatewayClient,
     MakeModelCommand,
     CheckCommand,

@@ -9,9 +9,11 @@ import {
   type AppEntry,
   QuietLogger,
   hardenServer,
+  installRequestLog,
   loadCortexConfig,
   loadModelsConfig,
   parseHostPort,
+  requestLogOptions,
   serverOptions,
 } from '@app/core';
 import { Catalogue } from './catalogue';
@@ -36,10 +38,11 @@ export const runGateway: AppEntry['run'] = async (opts) => {
 
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(cfg, catalogue),
-    new FastifyAdapter(serverOptions(cfg.limits)),
+    new FastifyAdapter({ ...serverOptions(cfg.limits), ...requestLogOptions('gateway') }),
     { forceCloseConnections: true, logger, bodyParser: false },
   );
   hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
+  installRequestLog(app.getHttpAdapter().getInstance());
   app.enableCors(corsFor(cfg.gateway.cors_origins) as never);
   if (opts.shutdownHooks !== false) app.enableShutdownHooks();
   app.useGlobalFilters(new GlobalErrorFilter());

@@ -6,7 +6,16 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { QuietLogger, hardenServer, loadNeuronConfig, parseHostPort, serverOptions, type AppEntry } from '@app/core';
+import {
+  QuietLogger,
+  hardenServer,
+  installRequestLog,
+  loadNeuronConfig,
+  parseHostPort,
+  requestLogOptions,
+  serverOptions,
+  type AppEntry,
+} from '@app/core';
 import { GlobalErrorFilter } from './http/global-error.filter';
 import { NeuronModule } from './neuron.module';
 
@@ -34,10 +43,11 @@ export const runNeuron: AppEntry['run'] = async (opts) => {
   const faults = process.env.CORTEX_NEURON_FAULTS === '1';
   const app = await NestFactory.create<NestFastifyApplication>(
     NeuronModule.forRoot({ config, workerEntry: join(__dirname, 'worker', 'device-worker.entry.js'), faults }),
-    new FastifyAdapter(serverOptions(config.limits)),
+    new FastifyAdapter({ ...serverOptions(config.limits), ...requestLogOptions('neuron') }),
     { forceCloseConnections: true, bufferLogs: false, bodyParser: false, logger: opts.logger ?? new QuietLogger() },
   );
   hardenServer(app.getHttpAdapter().getInstance(), config.limits, ['/v1/']);
+  installRequestLog(app.getHttpAdapter().getInstance(), /^\/(livez|readyz|metrics|health|models|discovery)(\?|$)/);
   if (opts.shutdownHooks !== false) app.enableShutdownHooks();
   app.useGlobalFilters(new GlobalErrorFilter());
   const { host, port } = parseHostPort(config.listen);

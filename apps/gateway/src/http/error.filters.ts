@@ -5,7 +5,7 @@
  */
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CortexError, anthropicStatusOf, frameworkError } from '@app/core';
+import { CortexError, anthropicStatusOf, frameworkError, logFields } from '@app/core';
 import { TranslationError } from '@app/translate';
 import { UpstreamError } from '../upstream/upstream-error';
 
@@ -23,12 +23,17 @@ export function toCortexError(err: unknown): CortexError {
 
 export type Dialect = 'openai' | 'anthropic';
 
-/** Status and body of an error in one dialect (Anthropic reports overload as 529). */
-export function errorReply(e: CortexError, dialect: Dialect): { status: number; body: unknown } {
+/**
+ * Status and body of an error in one dialect (Anthropic reports overload as 529), carrying the
+ * request id where each dialect's clients look for it (Anthropic: top-level `request_id`).
+ */
+export function errorReply(e: CortexError, dialect: Dialect, requestId?: string): { status: number; body: unknown } {
   if (dialect === 'anthropic') {
-    return { status: e.kind === 'overloaded' ? anthropicStatusOf(e.kind) : e.status, body: e.toAnthropic() };
+    const body = { ...e.toAnthropic(), ...(requestId ? { request_id: requestId } : {}) };
+    return { status: e.kind === 'overloaded' ? anthropicStatusOf(e.kind) : e.status, body };
   }
-  return { status: e.status, body: e.toOpenAI() };
+  const body = e.toOpenAI();
+  return { status: e.status, body: requestId ? { error: { ...body.error, request_id: requestId } } : body };
 }
 
 export function sendError(reply: FastifyReply, err: unknown, dialect: Dialect): void {
@@ -38,7 +43,8 @@ export function sendError(reply: FastifyReply, err: unknown, dialect: Dialect): 
     if (!reply.raw.writableEnded) reply.raw.end();
     return;
   }
-  const { status, body } = errorReply(e, dialect);
+  logFields(reply.request, { error: e.code, error_kind: e.kind });
+  const { status, body } = errorReply(e, dialect, reply.request.id);
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS));
   void reply.status(status).send(body);
 }

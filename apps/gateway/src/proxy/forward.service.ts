@@ -35,6 +35,10 @@ export interface Dispatch {
   upstream: UpstreamResponse;
   /** performance.now() when the request left for the neuron. */
   sentAt: number;
+  /** The API it came in on (openai, anthropic, responses), for metrics and the request log. */
+  api: string;
+  /** The caller's key label (never the secret), when it sent a key. */
+  keyId: string | null;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -59,7 +63,8 @@ function neuronCode(text: string): string | null {
 
 function principalHeaders(h: Headers): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ['x-cortex-account-id', 'x-cortex-key-id']) if (typeof h[k] === 'string') out[k] = h[k];
+  for (const k of ['x-cortex-account-id', 'x-cortex-key-id', 'x-request-id'])
+    if (typeof h[k] === 'string') out[k] = h[k];
   return out;
 }
 
@@ -111,7 +116,7 @@ export class ForwardService {
       }
       this.requests.inc({ model: r.modelId, node: r.node.name, api });
       this.fleet.touch(r.node.name, r.modelId);
-      return { route: r, upstream, sentAt };
+      return { route: r, upstream, sentAt, api, keyId: extra['x-cortex-key-id'] ?? null };
     };
     try {
       return await send(route);
@@ -158,7 +163,7 @@ export class ForwardService {
       return await d.upstream.body.text();
     } catch (err) {
       const e = scope.failure(err, d.route.node.name);
-      this.finish(d, obs, e?.code ?? 'client_disconnect');
+      this.finish(d, obs, scope, e?.code ?? 'client_disconnect');
       if (e) throw e;
       return null;
     }
@@ -186,7 +191,7 @@ export class ForwardService {
         await out.write(frames.fail(e));
       }
     }
-    this.finish(d, obs, failure);
+    this.finish(d, obs, scope, failure);
   }
 
   /**
@@ -204,13 +209,25 @@ export class ForwardService {
       // not JSON: passed on as text
     }
     obs.observeJson(body);
-    this.finish(d, obs);
+    this.finish(d, obs, scope);
     return { body };
   }
 
   /** Records duration, TTFT, token counts and decode speed of a passed-through response. */
-  finish(d: Dispatch, obs: StreamObserver, failure?: string): void {
+  finish(d: Dispatch, obs: StreamObserver, scope: RequestScope, failure?: string): void {
     const labels = { model: d.route.modelId, node: d.route.node.name };
+    scope.log({
+      api: d.api,
+      key_id: d.keyId,
+      model: labels.model,
+      node: labels.node,
+      device: d.route.node.models.find((m) => m.id === d.route.modelId)?.device ?? null,
+      cold_start: d.route.coldStart,
+      upstream_status: d.upstream.status,
+      ...(failure ? { error: failure } : {}),
+      ...(obs.usage ? usageFields(obs.usage) : {}),
+      ...(obs.firstTokenAt !== null ? { ttft_ms: Math.round(obs.firstTokenAt - d.sentAt) } : {}),
+    });
     this.duration.observe(labels, (performance.now() - d.sentAt) / 1000);
     if (failure || obs.sawError || d.upstream.status >= 400) {
       this.errors.inc({ ...labels, reason: failure ?? (obs.sawError ? 'stream_error' : `http_${d.upstream.status}`) });
@@ -229,4 +246,12 @@ export class ForwardService {
   error(model: string, reason: string): void {
     this.errors.inc({ model, node: 'none', reason });
   }
+}
+
+function usageFields(u: NonNullable<StreamObserver['usage']>) {
+  return {
+    prompt_tokens: u.prompt_tokens,
+    cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    completion_tokens: u.completion_tokens,
+  };
 }

@@ -77,7 +77,7 @@ export class OpenAIProxyService {
         await out.write(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
       }
     }
-    this.forward.finish(d, obs, failure);
+    this.forward.finish(d, obs, scope, failure);
     out.end();
   }
 
@@ -98,7 +98,7 @@ export class OpenAIProxyService {
     } catch {
       // passed through as text
     }
-    this.forward.finish(d, obs);
+    this.forward.finish(d, obs, scope);
     if (sse) {
       const last = d.upstream.status >= 400 ? parsed : errorBody(new Error('upstream did not stream'));
       return sse.end(`data: ${JSON.stringify(last)}\n\n`);

@@ -4,7 +4,7 @@
  * the caller gets a shutting_down error, nothing (it left), or an upstream error — never a silent cut.
  */
 import type { FastifyReply } from 'fastify';
-import { CortexError } from '@app/core';
+import { CortexError, logFields } from '@app/core';
 import type { DrainTicket } from '../http/drain.service';
 
 /** An AbortSignal that fires when the client goes away before the response is complete. */
@@ -22,7 +22,7 @@ export class RequestScope {
   readonly signal: AbortSignal;
 
   constructor(
-    reply: FastifyReply,
+    private readonly reply: FastifyReply,
     private readonly ticket: DrainTicket,
   ) {
     this.client = clientGone(reply);
@@ -43,6 +43,11 @@ export class RequestScope {
     if (this.client.aborted) return null;
     const why = err instanceof Error ? err.message : String(err);
     return new CortexError('upstream_stream_error', `the neuron ${node} failed mid-stream: ${why}`);
+  }
+
+  /** Adds fields to this request's log line. */
+  log(fields: Record<string, unknown>): void {
+    logFields(this.reply.request, fields);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { SseParser } from '@app/translate';
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number };
 }
 
 export class StreamObserver {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { anthropicToOpenAI, responsesToOpenAI } from '@app/translate';
 import { digest, sessionKeyOf } from './session-key';
 
-const clients = resolve(__dirname, '../../../../../shared/reference/clients');
+const clients = resolve(__dirname, '../../../../test/fixtures/clients');
 const recorded = (f: string) =>
   JSON.parse(readFileSync(resolve(clients, f), 'utf8')) as {
     headers: Record<string, string>;

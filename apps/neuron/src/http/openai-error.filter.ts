@@ -4,6 +4,7 @@
  */
 import { ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { logFields } from '@app/core';
 import { toCortexError } from './to-cortex-error';
 
 @Catch()
@@ -18,7 +19,8 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
+    logFields(reply.request, { error: e.code, error_kind: e.kind });
     if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS));
-    void reply.status(e.status).send(e.toOpenAI());
+    void reply.status(e.status).send({ error: { ...e.toOpenAI().error, request_id: reply.request.id } });
   }
 }

@@ -25,6 +25,7 @@ import {
   SseStream,
   type TokenizeResponse,
   invalidField,
+  logFields,
   sseLimits,
 } from '@app/core';
 import { OpenAIErrorFilter } from '../http/openai-error.filter';
@@ -90,7 +91,7 @@ export class InferenceController {
     };
     const rid = ids('chatcmpl', dto.model);
     if (!dto.stream) {
-      const result = await this.inference.generate(req, disconnectSignal(reply), {}, this.inference.fault(fault));
+      const result = await this.generate(reply, req, {}, this.inference.fault(fault));
       await reply.status(200).send(map.chatCompletion(rid, result));
       return;
     }
@@ -127,7 +128,7 @@ export class InferenceController {
     };
     const rid = ids('cmpl', dto.model);
     if (!dto.stream) {
-      const result = await this.inference.generate(req, disconnectSignal(reply), {}, this.inference.fault(fault));
+      const result = await this.generate(reply, req, {}, this.inference.fault(fault));
       await reply.status(200).send(map.textCompletion(rid, result));
       return;
     }
@@ -143,7 +144,6 @@ export class InferenceController {
     fault: ReturnType<InferenceService['fault']>,
     frames: { start?(): unknown; event(e: GenerationEvent): unknown; finish(r: GenerationResult): unknown[] },
   ): Promise<void> {
-    const signal = disconnectSignal(reply);
     // The stream starts as soon as the request must queue, so pings keep the client (and any proxy)
     // waiting. Frames are written as the worker sends them (it cannot be paused mid-token); a client
     // that stops reading is dropped after stall_timeout_s, which aborts its generation.
@@ -154,9 +154,9 @@ export class InferenceController {
         onDrop: (why) => this.log.warn(`dropped a ${req.modelId} stream whose client ${why.replace(/_/g, ' ')}`),
       }));
     try {
-      const result = await this.inference.generate(
+      const result = await this.generate(
+        reply,
         req,
-        signal,
         {
           onQueued: start,
           onAdmitted: () => {
@@ -176,6 +176,40 @@ export class InferenceController {
       if (!sse) throw err; // not started: the filter answers with a status code
       sse.end(`data: ${JSON.stringify(toCortexError(err).toOpenAI())}\n\n`);
     }
+  }
+
+  /** A generation, with its model, device, tokens, queue wait and TTFT added to the request's log line. */
+  private async generate(
+    reply: FastifyReply,
+    req: GenerateRequest,
+    hooks: Parameters<InferenceService['generate']>[2],
+    fault: ReturnType<InferenceService['fault']>,
+  ): Promise<GenerationResult> {
+    const arrived = performance.now();
+    const admitted = hooks?.onAdmitted;
+    const log = (fields: Record<string, unknown>) => logFields(reply.request, fields);
+    log({ model: req.modelId, mode: req.mode, ...(req.session ? { session: req.session } : {}) });
+    const result = await this.inference.generate(
+      req,
+      disconnectSignal(reply),
+      {
+        ...hooks,
+        onAdmitted: () => {
+          log({ queue_ms: Math.round(performance.now() - arrived) });
+          admitted?.();
+        },
+      },
+      fault,
+    );
+    log({
+      device: this.registry.get(req.modelId)?.deviceId ?? null,
+      prompt_tokens: result.promptTokens,
+      cached_tokens: result.cachedTokens ?? 0,
+      completion_tokens: result.completionTokens,
+      ttft_ms: Math.round(result.ttftMs),
+      finish_reason: result.finishReason,
+    });
+    return result;
   }
 
   @Post('embeddings')

@@ -4,3 +4,4 @@ export * from './json-body';
 export * from './server-hardening';
 export * from './framework-error';
 export * from './bearer';
+export * from './request-log';

@@ -38,9 +38,13 @@ export function serverOptions(limits: HttpLimits): FastifyServerOptions {
     frameworkErrors: (err, req, reply) => {
       const e = frameworkError(err) ?? new CortexError('invalid_body', err.message);
       const anthropic = (req.url ?? '').startsWith('/v1/messages');
+      const id = req.id;
+      const body = anthropic
+        ? { ...e.toAnthropic(), request_id: id }
+        : { error: { ...e.toOpenAI().error, request_id: id } };
       void reply.raw
-        .writeHead(e.status, { 'content-type': 'application/json; charset=utf-8' })
-        .end(JSON.stringify(anthropic ? e.toAnthropic() : e.toOpenAI()));
+        .writeHead(e.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': id })
+        .end(JSON.stringify(body));
     },
   };
 }

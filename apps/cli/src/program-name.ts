@@ -1,0 +1,14 @@
+/**
+ * Names the program `cortex` in every --help and error, however it is started: commander takes its
+ * name from argv[1], which is `main` when the containers and `npm start` run dist/…/main.js.
+ */
+import { Injectable } from '@nestjs/common';
+import type { Command } from 'commander';
+import { InjectCommander } from 'nest-commander';
+
+@Injectable()
+export class ProgramName {
+  constructor(@InjectCommander() commander: Command) {
+    commander.name('cortex');
+  }
+}
