@@ -3,12 +3,11 @@
  * name from argv[1], which is `main` when the containers and `npm start` run dist/…/main.js.
  */
 import { Injectable } from '@nestjs/common';
-import type { Command } from 'commander';
 import { InjectCommander } from 'nest-commander';
 
 @Injectable()
 export class ProgramName {
-  constructor(@InjectCommander() commander: Command) {
+  constructor(@InjectCommander() commander: { name(name: string): unknown }) {
     commander.name('cortex');
   }
 }
