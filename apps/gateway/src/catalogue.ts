@@ -1,10 +1,16 @@
-/** The models.toml catalogue as the router and evictor read it. */
+/** The models.toml catalogue as the router and evictor read it; replaced whole on a reload. */
 import { type ModelEntry, type ModelsConfig, residencyPriority } from '@app/core';
 
 export class Catalogue {
-  private readonly byId: Map<string, ModelEntry>;
+  private byId: Map<string, ModelEntry>;
 
-  constructor(readonly config: ModelsConfig) {
+  constructor(private config: ModelsConfig) {
+    this.byId = new Map(config.models.map((m) => [m.id, m]));
+  }
+
+  /** A reloaded, already validated models.toml: every later decision reads it. */
+  replace(config: ModelsConfig): void {
+    this.config = config;
     this.byId = new Map(config.models.map((m) => [m.id, m]));
   }
 

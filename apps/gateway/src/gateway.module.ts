@@ -12,7 +12,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthService } from './auth/auth.service';
 import type { Catalogue } from './catalogue';
 import { EvictorModule } from './evictor/evictor.module';
-import { CATALOGUE, CLOCK, GATEWAY_CONFIG } from './gateway.tokens';
+import { CATALOGUE, CLOCK, CONFIG_PATH, GATEWAY_CONFIG } from './gateway.tokens';
+import { ConfigReloader } from './reload/config-reloader.service';
 import { HealthController } from './health/health.controller';
 import { AnthropicController } from './http/anthropic.controller';
 import { DrainService } from './http/drain.service';
@@ -33,10 +34,11 @@ import { UpstreamModule } from './upstream/upstream.module';
 @Global()
 @Module({})
 class GatewayConfigModule {
-  static register(cfg: CortexConfig, catalogue: Catalogue): DynamicModule {
+  static register(cfg: CortexConfig, catalogue: Catalogue, configPath: string | null): DynamicModule {
     const providers = [
       { provide: GATEWAY_CONFIG, useValue: cfg },
       { provide: CATALOGUE, useValue: catalogue },
+      { provide: CONFIG_PATH, useValue: configPath },
       { provide: CLOCK, useValue: { now: () => Date.now() } },
     ];
     return { module: GatewayConfigModule, providers, exports: providers };
@@ -45,11 +47,11 @@ class GatewayConfigModule {
 
 @Module({})
 export class GatewayModule {
-  static forRoot(cfg: CortexConfig, catalogue: Catalogue): DynamicModule {
+  static forRoot(cfg: CortexConfig, catalogue: Catalogue, configPath: string | null = null): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
-        GatewayConfigModule.register(cfg, catalogue),
+        GatewayConfigModule.register(cfg, catalogue, configPath),
         ScheduleModule.forRoot(),
         TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
         GatewayMetricsModule,
@@ -77,6 +79,7 @@ export class GatewayModule {
         ResponsesProxyService,
         ResponseStore,
         AdminService,
+        ConfigReloader,
       ],
     };
   }

@@ -3,6 +3,7 @@
  * (Prometheus, :31314). `cortex serve` calls runGateway; it is also runnable on its own.
  */
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -23,7 +24,8 @@ import { GlobalErrorFilter } from './http/global-error.filter';
 import { MetricsAppModule } from './metrics/metrics-app.module';
 
 export const runGateway: AppEntry['run'] = async (opts) => {
-  const cfg = loadCortexConfig(opts.config ?? 'cortex.toml');
+  const configPath = resolve(opts.config ?? 'cortex.toml');
+  const cfg = loadCortexConfig(configPath);
   const catalogue = new Catalogue(loadModelsConfig(cfg.models_config));
   const listen = parseHostPort(cfg.gateway.listen);
   const metricsListen = parseHostPort(cfg.gateway.metrics_listen);
@@ -37,14 +39,15 @@ export const runGateway: AppEntry['run'] = async (opts) => {
   await metrics.listen({ host: metricsListen.host, port: opts.metricsPort ?? metricsListen.port });
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(cfg, catalogue),
+    GatewayModule.forRoot(cfg, catalogue, configPath),
     new FastifyAdapter({ ...serverOptions(cfg.limits), ...requestLogOptions('gateway') }),
     { forceCloseConnections: true, logger, bodyParser: false },
   );
   hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
   installRequestLog(app.getHttpAdapter().getInstance());
   app.enableCors(corsFor(cfg.gateway.cors_origins) as never);
-  if (opts.shutdownHooks !== false) app.enableShutdownHooks();
+  // Not SIGHUP (Nest's default list has it): SIGHUP reloads models.toml and [auth].
+  if (opts.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   app.useGlobalFilters(new GlobalErrorFilter());
   await app.listen({ host: listen.host, port: opts.port ?? listen.port });
   const url = await app.getUrl();

@@ -48,7 +48,7 @@ export const runNeuron: AppEntry['run'] = async (opts) => {
   );
   hardenServer(app.getHttpAdapter().getInstance(), config.limits, ['/v1/']);
   installRequestLog(app.getHttpAdapter().getInstance(), /^\/(livez|readyz|metrics|health|models|discovery)(\?|$)/);
-  if (opts.shutdownHooks !== false) app.enableShutdownHooks();
+  if (opts.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   app.useGlobalFilters(new GlobalErrorFilter());
   const { host, port } = parseHostPort(config.listen);
   await app.listen({ host, port });

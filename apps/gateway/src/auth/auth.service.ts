@@ -20,10 +20,11 @@ const missing = () =>
 
 @Injectable()
 export class AuthService {
-  private readonly hasAdminKeys: boolean;
+  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {}
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {
-    this.hasAdminKeys = cfg.auth.keys.some((k) => k.admin);
+  /** Read per request: a reload may add or remove admin keys. */
+  private get hasAdminKeys(): boolean {
+    return this.cfg.auth.keys.some((k) => k.admin);
   }
 
   private lookup(key: string): AuthKey | undefined {

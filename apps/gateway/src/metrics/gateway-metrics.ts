@@ -18,6 +18,7 @@ export const G = {
   inFlight: 'cortex_model_in_flight',
   vramFree: 'cortex_device_vram_free_mb',
   neuronUp: 'cortex_neuron_up',
+  reloads: 'cortex_config_reloads_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -26,6 +27,11 @@ const TOKENS_PER_SECOND = [1, 2.5, 5, 10, 15, 20, 30, 40, 60, 80, 120, 200, 400,
 const MODEL_NODE = ['model', 'node'];
 
 export const gatewayMetricProviders = [
+  makeCounterProvider({
+    name: G.reloads,
+    help: 'Reloads of models.toml and [auth] (SIGHUP or a file change): applied or refused',
+    labelNames: ['result'],
+  }),
   makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
   makeCounterProvider({ name: G.errors, help: 'Requests that failed', labelNames: [...MODEL_NODE, 'reason'] }),
   makeCounterProvider({ name: G.coldStarts, help: 'Requests that had to load their model', labelNames: MODEL_NODE }),
