@@ -14,6 +14,7 @@ import type { Catalogue } from './catalogue';
 import { EvictorModule } from './evictor/evictor.module';
 import { CATALOGUE, CLOCK, CONFIG_PATH, GATEWAY_CONFIG } from './gateway.tokens';
 import { ConfigReloader } from './reload/config-reloader.service';
+import { KeyLimitService } from './limits/key-limit.service';
 import { HealthController } from './health/health.controller';
 import { AnthropicController } from './http/anthropic.controller';
 import { DrainService } from './http/drain.service';
@@ -71,6 +72,7 @@ export class GatewayModule {
       ],
       providers: [
         AuthService,
+        KeyLimitService,
         ApiKeyGuard,
         DrainService,
         ForwardService,

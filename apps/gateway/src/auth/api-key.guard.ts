@@ -1,11 +1,12 @@
 /**
  * Runs authentication on API and admin routes. Client-supplied x-cortex-account-id/x-cortex-key-id
  * headers are always stripped, then re-stamped from the key (they are forwarded to neurons). Admin
- * routes also see where the request came from (AuthService).
+ * routes also see where the request came from (AuthService). API requests then pass the key's limits.
  */
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KeyLimitService } from '../limits/key-limit.service';
 import { AuthService } from './auth.service';
 
 export const ADMIN_ROUTE = 'cortex:admin';
@@ -16,6 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
     private readonly reflector: Reflector,
+    private readonly limits: KeyLimitService,
   ) {}
 
   canActivate(ctx: ExecutionContext): boolean {
@@ -27,6 +29,9 @@ export class ApiKeyGuard implements CanActivate {
     if (principal) {
       req.headers['x-cortex-account-id'] = principal.accountId;
       req.headers['x-cortex-key-id'] = principal.keyId;
+      // Per-key limits apply to the API, not to admin actions.
+      const dialect = req.url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+      if (!admin) this.limits.admit(principal.keyId, ctx.switchToHttp().getResponse<FastifyReply>(), dialect);
     }
     return true;
   }

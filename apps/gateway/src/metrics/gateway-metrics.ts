@@ -19,6 +19,7 @@ export const G = {
   vramFree: 'cortex_device_vram_free_mb',
   neuronUp: 'cortex_neuron_up',
   reloads: 'cortex_config_reloads_total',
+  rateLimited: 'cortex_rate_limited_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -27,6 +28,11 @@ const TOKENS_PER_SECOND = [1, 2.5, 5, 10, 15, 20, 30, 40, 60, 80, 120, 200, 400,
 const MODEL_NODE = ['model', 'node'];
 
 export const gatewayMetricProviders = [
+  makeCounterProvider({
+    name: G.rateLimited,
+    help: 'Requests refused by a per-key limit (concurrency, requests, tokens_per_minute, tokens_per_day)',
+    labelNames: ['key_id', 'limit'],
+  }),
   makeCounterProvider({
     name: G.reloads,
     help: 'Reloads of models.toml and [auth] (SIGHUP or a file change): applied or refused',

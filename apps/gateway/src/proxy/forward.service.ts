@@ -228,6 +228,7 @@ export class ForwardService {
       ...(obs.usage ? usageFields(obs.usage) : {}),
       ...(obs.firstTokenAt !== null ? { ttft_ms: Math.round(obs.firstTokenAt - d.sentAt) } : {}),
     });
+    if (obs.usage) scope.charge(obs.usage.prompt_tokens + obs.usage.completion_tokens);
     this.duration.observe(labels, (performance.now() - d.sentAt) / 1000);
     if (failure || obs.sawError || d.upstream.status >= 400) {
       this.errors.inc({ ...labels, reason: failure ?? (obs.sawError ? 'stream_error' : `http_${d.upstream.status}`) });

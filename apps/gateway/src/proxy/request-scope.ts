@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import { CortexError, logFields } from '@app/core';
 import type { DrainTicket } from '../http/drain.service';
+import { chargeTokens } from '../limits/key-limit.service';
 
 /** An AbortSignal that fires when the client goes away before the response is complete. */
 export function clientGone(reply: FastifyReply): AbortSignal {
@@ -48,6 +49,11 @@ export class RequestScope {
   /** Adds fields to this request's log line. */
   log(fields: Record<string, unknown>): void {
     logFields(this.reply.request, fields);
+  }
+
+  /** Charges the request's tokens to its key's token limits. */
+  charge(tokens: number): void {
+    chargeTokens(this.reply.request, tokens);
   }
 
   close(): void {

@@ -77,6 +77,13 @@ export class AuthKey {
   @IsOptional() @IsNonEmptyString() key_id?: string;
   /** May use /admin (load, unload, pin). */
   @IsBool() admin = false;
+  /** Most requests of this key running at once (unset = no limit). */
+  @IsOptional() @IntAtLeast(1) max_concurrent?: number;
+  /** Most requests per minute (unset = no limit). */
+  @IsOptional() @IntAtLeast(1) requests_per_minute?: number;
+  /** Most tokens (prompt + completion) per minute, and per day (unset = no limit). */
+  @IsOptional() @IntAtLeast(1) tokens_per_minute?: number;
+  @IsOptional() @IntAtLeast(1) tokens_per_day?: number;
 }
 
 export class AuthSection {
