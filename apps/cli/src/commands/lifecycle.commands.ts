@@ -1,5 +1,10 @@
-/** `cortex load|unload|pin|unpin MODEL [--node N]`: model lifecycle through the gateway's admin API. */
+/**
+ * `cortex load|unload|pin|unpin MODEL [--node N]`: model lifecycle through the gateway's admin API.
+ * A load on a terminal shows a progress bar fed by the neuron's load progress (a spinner until the
+ * model appears with a progress figure); elsewhere it prints only the result.
+ */
 import { Command, Option } from 'nest-commander';
+import { loadProgress } from './load-progress';
 import { UsageError } from '../cli-error';
 import { GatewayClient, type Target } from '../gateway-client';
 import { GatewayCommand } from './target-options';
@@ -16,10 +21,11 @@ abstract class LifecycleCommand extends GatewayCommand {
   async run(args: string[], flags: Flags): Promise<void> {
     const model = args[0];
     if (!model) throw new UsageError(`${this.action}: expected a model name`);
-    const res = await this.client.call(this.target(flags), 'POST', `/admin/models/${this.action}`, {
-      model,
-      node: flags.node,
-    });
+    const target = this.target(flags);
+    const done = this.client.call(target, 'POST', `/admin/models/${this.action}`, { model, node: flags.node });
+    const showing =
+      this.action === 'load' || this.action === 'pin' ? loadProgress(this.client, target, model, done) : null;
+    const res = await done.finally(() => showing?.stop());
     process.stdout.write(`${JSON.stringify(res)}\n`);
   }
 

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
+import { type GatewayHandle, startGateway } from './helpers/gateway';
+import { CLI, until } from './helpers/processes';
+
+// `cortex status`: exit codes as documented (0 ok, 1 impaired or degraded, 2 unreachable), --watch,
+// and `cortex load` printing only its result when stderr is not a terminal.
+
+/** Runs the CLI without blocking this process (the fake neuron answers from it). */
+function cortex(url: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args, '--endpoint', url]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
+}
+
+describe('cortex status and load', () => {
+  let fake: FakeNeuron;
+  let ok: GatewayHandle;
+  let impaired: GatewayHandle;
+
+  beforeAll(async () => {
+    fake = await startFakeNeuron({ models: ['chat'], loadMs: 300 });
+    const models =
+      '[[models]]\nid = "chat"\nsource = "chat.gguf"\n[[models]]\nid = "other"\nsource = "o.gguf"\nvram_mb = 1\n';
+    [ok, impaired] = await Promise.all([
+      startGateway({ neurons: [{ name: 'n', url: fake.url }], models }),
+      startGateway({
+        neurons: [
+          { name: 'n', url: fake.url },
+          { name: 'gone', url: 'http://127.0.0.1:9' },
+        ],
+        models,
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([ok?.close(), impaired?.close()]);
+    await fake?.close();
+  });
+
+  it('exits 0 when the fleet is ok, 1 when it is impaired, 2 when the gateway is unreachable', async () => {
+    const healthy = await cortex(ok.url, 'status');
+    expect(healthy.status, healthy.stderr).toBe(0);
+    expect(healthy.stdout).toMatch(/^fleet: ok/);
+    expect(healthy.stdout).not.toContain('\x1b['); // no colour off a terminal
+    await until(
+      async () => (await cortex(impaired.url, 'status', '--json')).stdout.includes('"impaired"'),
+      10_000,
+      200,
+    );
+    const part = await cortex(impaired.url, 'status');
+    expect(part.status).toBe(1);
+    expect(part.stdout).toMatch(/gone: UNHEALTHY/);
+    const down = await cortex('http://127.0.0.1:9', 'status');
+    expect(down.status).toBe(2);
+    expect(down.stderr).toMatch(/cannot reach the gateway/);
+  });
+
+  it('--watch redraws until stopped', async () => {
+    const child = spawn(process.execPath, [CLI, 'status', '--watch', '0.2', '--endpoint', ok.url]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await until(async () => out.split('fleet: ok').length > 3, 10_000, 50);
+    child.kill('SIGINT');
+  });
+
+  it('load prints only its result when stderr is not a terminal', async () => {
+    const r = await cortex(ok.url, 'load', 'other');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ model: 'other', node: 'n', cold_start: true });
+    expect(r.stderr).toBe('');
+  });
+});
