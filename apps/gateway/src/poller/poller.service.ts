@@ -5,11 +5,9 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Gauge } from 'prom-client';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { G } from '../metrics/gateway-metrics';
+import { FleetGauges } from '../metrics/fleet-gauges';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
 import { FleetStateService } from './fleet-state.service';
 import type { NodeState } from './fleet.types';
@@ -24,9 +22,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly fleet: FleetStateService,
     private readonly client: NeuronClient,
     private readonly scheduler: SchedulerRegistry,
-    @InjectMetric(G.neuronUp) private readonly up: Gauge<string>,
-    @InjectMetric(G.inFlight) private readonly inFlight: Gauge<string>,
-    @InjectMetric(G.vramFree) private readonly vramFree: Gauge<string>,
+    private readonly gauges: FleetGauges,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -77,14 +73,12 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
         node.healthy = false;
         this.log.warn(`neuron ${node.name} is UNHEALTHY after ${node.failures} failed polls: ${node.lastError}`);
       }
-      this.up.set({ node: node.name }, node.healthy ? 1 : 0);
+      if (node.healthy) this.gauges.healthy(node);
+      else this.gauges.unhealthy(node);
     }
   }
 
   private export(node: NodeState): void {
-    this.up.set({ node: node.name }, 1);
-    for (const m of node.models) this.inFlight.set({ node: node.name, model: m.id }, m.in_flight);
-    for (const d of node.devices)
-      if (d.vram_free_mb !== null) this.vramFree.set({ node: node.name, device: d.id }, d.vram_free_mb);
+    this.gauges.healthy(node);
   }
 }
