@@ -14,6 +14,7 @@ import type { Catalogue } from './catalogue';
 import { EvictorModule } from './evictor/evictor.module';
 import { CATALOGUE, CLOCK, CONFIG_PATH, GATEWAY_CONFIG } from './gateway.tokens';
 import { ConfigReloader } from './reload/config-reloader.service';
+import { RequestJournal } from './page/request-journal';
 import { KeyLimitService } from './limits/key-limit.service';
 import { HealthController } from './health/health.controller';
 import { AnthropicController } from './http/anthropic.controller';
@@ -40,6 +41,7 @@ class GatewayConfigModule {
       { provide: GATEWAY_CONFIG, useValue: cfg },
       { provide: CATALOGUE, useValue: catalogue },
       { provide: CONFIG_PATH, useValue: configPath },
+      RequestJournal,
       { provide: CLOCK, useValue: { now: () => Date.now() } },
     ];
     return { module: GatewayConfigModule, providers, exports: providers };

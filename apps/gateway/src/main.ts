@@ -22,6 +22,7 @@ import { GatewayModule } from './gateway.module';
 import { corsFor } from './http/cors';
 import { GlobalErrorFilter } from './http/global-error.filter';
 import { MetricsAppModule } from './metrics/metrics-app.module';
+import { RequestJournal } from './page/request-journal';
 
 export const runGateway: AppEntry['run'] = async (opts) => {
   const configPath = resolve(opts.config ?? 'cortex.toml');
@@ -44,7 +45,12 @@ export const runGateway: AppEntry['run'] = async (opts) => {
     { forceCloseConnections: true, logger, bodyParser: false },
   );
   hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
-  installRequestLog(app.getHttpAdapter().getInstance());
+  const journal = app.get(RequestJournal);
+  installRequestLog(
+    app.getHttpAdapter().getInstance(),
+    /^\/(livez|readyz|metrics|admin\/fleet|admin\/requests)(\?|$)/,
+    (line) => journal.request(line),
+  );
   app.enableCors(corsFor(cfg.gateway.cors_origins) as never);
   // Not SIGHUP (Nest's default list has it): SIGHUP reloads models.toml and [auth].
   if (opts.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

@@ -1,5 +1,6 @@
 /**
- * The admin API the CLI uses: GET /admin/fleet, POST /admin/models/{load,unload,pin,unpin}. Always
+ * The admin API the CLI and the fleet page use: GET /admin/fleet, GET /admin/requests,
+ * POST /admin/models/{load,unload,pin,unpin}. Always
  * behind a key once keys are configured.
  */
 import { Body, Controller, Get, HttpCode, Inject, Post, UseFilters, UseGuards } from '@nestjs/common';
@@ -8,6 +9,7 @@ import { AdminRoute, ApiKeyGuard } from '../auth/api-key.guard';
 import { fleetSummary } from '../fleet/fleet-view';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { OpenAIErrorFilter } from '../http/error.filters';
+import { RequestJournal } from '../page/request-journal';
 import { FleetStateService } from '../poller/fleet-state.service';
 import { AdminService } from './admin.service';
 
@@ -20,7 +22,14 @@ export class AdminController {
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     private readonly fleet: FleetStateService,
     private readonly admin: AdminService,
+    private readonly journal: RequestJournal,
   ) {}
+
+  /** The last requests' log lines and fleet events (evictions), for the fleet page. */
+  @Get('requests')
+  requests() {
+    return this.journal.view();
+  }
 
   @Get('fleet')
   fleetView() {

@@ -12,6 +12,7 @@ import type { CortexConfig } from '@app/core';
 import { Catalogue } from '../catalogue';
 import { CATALOGUE, CLOCK, type Clock, GATEWAY_CONFIG } from '../gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
+import { RequestJournal } from '../page/request-journal';
 import { FleetStateService } from '../poller/fleet-state.service';
 import type { NeuronModel, NodeState } from '../poller/fleet.types';
 import { NeuronClient } from '../upstream/neuron-client';
@@ -31,6 +32,7 @@ export class EvictorService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
     @InjectMetric(G.evictions) private readonly evictions: Counter<string>,
     @InjectMetric(G.defrags) private readonly defrags: Counter<string>,
+    private readonly journal: RequestJournal,
   ) {}
 
   context(): EvictionContext {
@@ -68,6 +70,7 @@ export class EvictorService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.client.unload(node, model.id, { signal });
     this.fleet.removeModel(node.name, model.id);
     this.evictions.inc({ node: node.name, model: model.id, reason });
+    this.journal.event(`evicted ${model.id} from ${node.name} (${reason})`);
     await this.countCycle(node, model.device);
   }
 

@@ -1,14 +1,17 @@
 /**
- * Public endpoints: `HEAD /` and `GET /` (Claude Code probes HEAD / first), GET /health (fleet
+ * Public endpoints: `HEAD /` and `GET /` (Claude Code probes HEAD / first; browsers get the fleet
+ * page, whose data comes from the admin API), GET /health (fleet
  * summary: ok / impaired / degraded, always 200), and terminus probes /livez and /readyz (ready
  * when at least one neuron is healthy and the gateway is not draining).
  */
-import { Controller, Get, Head, HttpCode, Inject } from '@nestjs/common';
+import { Controller, Get, Head, Headers, HttpCode, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { CORTEX_VERSION, type CortexConfig } from '@app/core';
 import { fleetSummary } from '../fleet/fleet-view';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { DrainService } from '../http/drain.service';
+import { fleetPage } from '../page/fleet-page';
 import { FleetStateService } from '../poller/fleet-state.service';
 
 @Controller()
@@ -25,8 +28,13 @@ export class HealthController {
   @HttpCode(200)
   probe(): void {}
 
+  /** Browsers (Accept: text/html) get the fleet page; API clients keep their JSON. */
   @Get()
-  root() {
+  root(@Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (accept?.includes('text/html')) {
+      void reply.type('text/html; charset=utf-8');
+      return fleetPage(CORTEX_VERSION);
+    }
     const s = fleetSummary(this.fleet.all(), this.cfg);
     return { name: 'cortex', version: CORTEX_VERSION, status: s.status, nodes: s.nodes, apis: ['openai', 'anthropic'] };
   }

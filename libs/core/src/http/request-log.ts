@@ -46,7 +46,11 @@ export function logFields(req: FastifyRequest | { raw: object }, values: Record<
  * and writes the line when the response is done: status, duration and the handler's fields.
  * Routes matching `quiet` (probes, metrics scrapes) get no line.
  */
-export function installRequestLog(fastify: FastifyInstance, quiet: RegExp = /^\/(livez|readyz|metrics)(\?|$)/): void {
+export function installRequestLog(
+  fastify: FastifyInstance,
+  quiet: RegExp = /^\/(livez|readyz|metrics)(\?|$)/,
+  onLine?: (line: Record<string, unknown>) => void,
+): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     req.headers[REQUEST_ID_HEADER] = req.id;
     void reply.header(REQUEST_ID_HEADER, req.id);
@@ -55,17 +59,16 @@ export function installRequestLog(fastify: FastifyInstance, quiet: RegExp = /^\/
     reply.raw.once('close', () => {
       const extra = fields.get(req.raw) ?? {};
       const finished = reply.raw.writableFinished;
-      req.log.info(
-        {
-          method: req.method,
-          route: req.routeOptions?.url ?? req.url.split('?')[0],
-          status: reply.raw.statusCode,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(finished ? {} : { client_gone: true }),
-          ...extra,
-        },
-        'request',
-      );
+      const line = {
+        method: req.method,
+        route: req.routeOptions?.url ?? req.url.split('?')[0],
+        status: reply.raw.statusCode,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(finished ? {} : { client_gone: true }),
+        ...extra,
+      };
+      req.log.info(line, 'request');
+      onLine?.({ time: new Date().toISOString(), request_id: req.id, ...line });
     });
     done();
   });
