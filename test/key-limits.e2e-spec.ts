@@ -24,7 +24,7 @@ describe('per-key limits', () => {
     });
 
   beforeAll(async () => {
-    fake = await startFakeNeuron({ models: ['chat'], tokensPerSecond: 50 });
+    fake = await startFakeNeuron({ models: ['chat'], tokensPerSecond: 50, gpu: { utilization: 87, temperature: 64 } });
     gw = await startGateway({
       neurons: [],
       models: '[[models]]\nid = "chat"\nsource = "chat.gguf"\n',
@@ -80,5 +80,8 @@ describe('per-key limits', () => {
     expect(metrics).toMatch(/cortex_rate_limited_total\{key_id="one",limit="concurrency"\} 1/);
     expect(metrics).toMatch(/cortex_rate_limited_total\{key_id="rpm",limit="requests"\} 1/);
     expect(metrics).toMatch(/cortex_rate_limited_total\{key_id="tpm",limit="tokens_per_minute"\} 1/);
+    // Device utilisation and temperature, where a neuron reports them, are re-exported.
+    expect(metrics).toMatch(/cortex_device_utilization_percent\{node="n",device="cpu"\} 87/);
+    expect(metrics).toMatch(/cortex_device_temperature_celsius\{node="n",device="cpu"\} 64/);
   });
 });

@@ -21,6 +21,8 @@ export interface FakeNeuronOptions {
   /** Routes (e.g. "POST /models/unload") that accept the request and never answer. */
   hang?: string[];
   loadMs?: number;
+  /** Report nvidia-smi-style utilisation and temperature for its device. */
+  gpu?: { utilization: number; temperature: number };
   /** Bytes of text in each streamed token (large ones fill a slow reader's buffers fast). */
   tokenBytes?: number;
 }
@@ -157,7 +159,16 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
             status: 'ok',
             name,
             uptime_s: 1,
-            devices: [{ id: 'cpu', kind: 'cpu', state: 'ready', vram_total_mb: 100000, vram_free_mb: 90000 }],
+            devices: [
+              {
+                id: 'cpu',
+                kind: 'cpu',
+                state: 'ready',
+                vram_total_mb: 100000,
+                vram_free_mb: 90000,
+                ...(opts.gpu ? { utilization_pct: opts.gpu.utilization, temperature_c: opts.gpu.temperature } : {}),
+              },
+            ],
             models: [],
           } satisfies NeuronHealth);
         case 'GET /models':

@@ -9,6 +9,7 @@ import type { NeuronConfig } from '@app/core';
 import { DevicesController } from './device-worker/devices.controller';
 import { DeviceWorkerModule } from './device-worker/device-worker.module';
 import { DeviceStatsService } from './health/device-stats.service';
+import { GpuTelemetry } from './health/gpu-telemetry.service';
 import { ModelDownloadService } from './downloads/model-download.service';
 import { HealthController } from './health/health.controller';
 import { APP_GUARD } from '@nestjs/core';
@@ -58,6 +59,7 @@ export class NeuronModule {
         KvMetrics,
         DrainService,
         DeviceStatsService,
+        GpuTelemetry,
         ModelDownloadService,
         { provide: APP_GUARD, useClass: TokenGuard },
       ],

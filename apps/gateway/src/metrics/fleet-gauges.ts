@@ -1,6 +1,6 @@
 /**
  * The gauges the poller feeds from what neurons report: up, per model in-flight, queue and seats,
- * per device free, used and total memory. A model or device that is gone loses its series instead of
+ * per device free, used and total memory, and GPU utilisation and temperature where reported. A model or device that is gone loses its series instead of
  * keeping its last value forever.
  */
 import { Injectable } from '@nestjs/common';
@@ -22,6 +22,8 @@ export class FleetGauges {
     @InjectMetric(G.vramFree) private readonly vramFree: Gauge<string>,
     @InjectMetric(G.vramUsed) private readonly vramUsed: Gauge<string>,
     @InjectMetric(G.vramTotal) private readonly vramTotal: Gauge<string>,
+    @InjectMetric(G.utilization) private readonly utilization: Gauge<string>,
+    @InjectMetric(G.temperature) private readonly temperature: Gauge<string>,
   ) {}
 
   healthy(node: NodeState): void {
@@ -44,6 +46,8 @@ export class FleetGauges {
         this.vramFree.set(labels, d.vram_free_mb);
         this.vramUsed.set(labels, Math.max(0, d.vram_total_mb - d.vram_free_mb));
       }
+      if (typeof d.utilization_pct === 'number') this.utilization.set(labels, d.utilization_pct);
+      if (typeof d.temperature_c === 'number') this.temperature.set(labels, d.temperature_c);
     }
     this.forget(node_, models, devices);
   }
@@ -60,7 +64,8 @@ export class FleetGauges {
     }
     for (const device of before?.devices ?? []) {
       if (devices.has(device)) continue;
-      for (const g of [this.vramFree, this.vramUsed, this.vramTotal]) g.remove({ node, device });
+      for (const g of [this.vramFree, this.vramUsed, this.vramTotal, this.utilization, this.temperature])
+        g.remove({ node, device });
     }
     this.last.set(node, { models, devices });
   }

@@ -21,6 +21,8 @@ export const G = {
   vramFree: 'cortex_device_vram_free_mb',
   vramUsed: 'cortex_device_vram_used_mb',
   vramTotal: 'cortex_device_vram_total_mb',
+  utilization: 'cortex_device_utilization_percent',
+  temperature: 'cortex_device_temperature_celsius',
   neuronUp: 'cortex_neuron_up',
   reloads: 'cortex_config_reloads_total',
   rateLimited: 'cortex_rate_limited_total',
@@ -88,6 +90,16 @@ export const gatewayMetricProviders = [
   }),
   makeGaugeProvider({ name: G.vramFree, help: 'Free device memory (polled)', labelNames: ['node', 'device'] }),
   makeGaugeProvider({ name: G.vramUsed, help: 'Used device memory (polled)', labelNames: ['node', 'device'] }),
+  makeGaugeProvider({
+    name: G.utilization,
+    help: 'GPU utilisation (polled; nvidia-smi)',
+    labelNames: ['node', 'device'],
+  }),
+  makeGaugeProvider({
+    name: G.temperature,
+    help: 'GPU temperature (polled; nvidia-smi)',
+    labelNames: ['node', 'device'],
+  }),
   makeGaugeProvider({ name: G.vramTotal, help: 'Device memory (polled)', labelNames: ['node', 'device'] }),
   makeGaugeProvider({ name: G.neuronUp, help: '1 when the neuron is healthy', labelNames: ['node'] }),
 ];

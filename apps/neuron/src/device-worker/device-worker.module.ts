@@ -15,6 +15,6 @@ import { ForkProcessLauncher } from './process-launcher';
     { provide: COMMAND_RUNNER, useClass: ExecCommandRunner },
     ...neuronMetricProviders,
   ],
-  exports: [DeviceWorkerService, ...neuronMetricProviders],
+  exports: [DeviceWorkerService, COMMAND_RUNNER, ...neuronMetricProviders],
 })
 export class DeviceWorkerModule {}

@@ -13,6 +13,7 @@ import { Public } from '../http/token.guard';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { DeviceStatsService } from './device-stats.service';
+import { GpuTelemetry } from './gpu-telemetry.service';
 
 const startedAt = Date.now();
 
@@ -23,6 +24,7 @@ export class HealthController {
     private readonly devices: DeviceWorkerService,
     private readonly registry: ModelRegistryService,
     private readonly stats: DeviceStatsService,
+    private readonly gpus: GpuTelemetry,
     private readonly drain: DrainService,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -52,6 +54,7 @@ export class HealthController {
           .filter((r) => r.deviceId === s.device.id)
           .reduce((sum, r) => sum + (r.vramMb ?? r.estimatedVramMb ?? 0), 0);
         const st = await this.stats.of(s, resident);
+        const gpu = s.device.index === null ? null : await this.gpus.of(s.device.id, s.device.index);
         return {
           id: s.device.id,
           kind: s.device.kind,
@@ -62,6 +65,7 @@ export class HealthController {
           vram_total_mb: st?.vramTotalMb ?? s.device.vramTotalMb,
           vram_free_mb: st?.vramFreeMb ?? null,
           vram_used_mb: st?.vramUsedMb ?? null,
+          ...(gpu ? { utilization_pct: gpu.utilizationPct, temperature_c: gpu.temperatureC } : {}),
           models: s.models,
         };
       }),

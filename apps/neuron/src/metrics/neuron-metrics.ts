@@ -16,6 +16,8 @@ export const M = {
   restarts: 'neuron_device_restarts_total',
   failures: 'neuron_request_failures_total',
   rejections: 'neuron_admission_rejections_total',
+  gpuUtilization: 'neuron_gpu_utilization_percent',
+  gpuTemperature: 'neuron_gpu_temperature_celsius',
   kvLookups: 'neuron_kv_lookups_total',
   kvSaves: 'neuron_kv_tier_saves_total',
   kvTierBytes: 'neuron_kv_tier_bytes',
@@ -62,6 +64,8 @@ export const neuronMetricProviders = [
     help: 'Where each prompt prefix came from: a KV sequence (sequence_hit), the host tier (tier_hit) or nowhere (miss)',
     labelNames: ['model', 'result'],
   }),
+  makeGaugeProvider({ name: M.gpuUtilization, help: 'GPU utilisation (nvidia-smi)', labelNames: ['device'] }),
+  makeGaugeProvider({ name: M.gpuTemperature, help: 'GPU temperature (nvidia-smi)', labelNames: ['device'] }),
   makeCounterProvider({ name: M.kvSaves, help: 'Sequence states saved to the host tier', labelNames: ['model'] }),
   makeGaugeProvider({ name: M.kvTierBytes, help: 'Bytes of saved states in the host tier', labelNames: ['model'] }),
   makeCounterProvider({

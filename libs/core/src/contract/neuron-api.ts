@@ -65,6 +65,9 @@ export interface NeuronDevice {
   vram_total_mb: number;
   vram_free_mb: number | null;
   vram_used_mb?: number | null;
+  /** GPUs, where nvidia-smi reports them. */
+  utilization_pct?: number | null;
+  temperature_c?: number | null;
   models?: string[];
 }
 
