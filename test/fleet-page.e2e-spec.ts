@@ -1,27 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
-import { json, until } from './helpers/processes';
+import { freePort, json, until } from './helpers/processes';
 
 // The fleet web page in a real headless Chromium (Debian `chromium`, which .ci/run installs), driven
 // over the DevTools protocol against a running gateway and neuron: the loaded model appears, a new
 // request appears live, and a phone-sized screenshot is saved as a CI artifact.
 
 const ARTIFACTS = resolve(__dirname, 'artifacts');
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
-}
 
 /** A minimal DevTools-protocol client: one page, request/response by id. */
 class Cdp {

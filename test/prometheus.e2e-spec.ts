@@ -1,25 +1,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
-import { readSse, scratch, until } from './helpers/processes';
+import { freePort, readSse, scratch, until } from './helpers/processes';
 
 // A real Prometheus (Debian `prometheus`, which .ci/run installs) scrapes a running gateway and
 // neuron with the repo's own scrape config (deploy/prometheus/prometheus.yml, targets pointed at
 // 127.0.0.1, plus the neuron job its comment describes), and its HTTP API answers for cortex's series.
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
-}
 
 type Config = { global: Record<string, unknown>; scrape_configs: Array<Record<string, unknown>> };
 

@@ -95,8 +95,7 @@ export class AnthropicProxyService {
     if (d.upstream.status >= 400) {
       const mapped = this.translation.error(d.upstream.status, parsed);
       if (sse) return sse.end(anthropicFrame(mapped.body));
-      const retry = d.upstream.headers['retry-after'];
-      if (retry) void reply.header('retry-after', retry);
+      this.forward.passRetryAfter(d, reply);
       await reply.status(mapped.status).send(mapped.body);
       return;
     }

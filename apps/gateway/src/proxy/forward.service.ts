@@ -213,6 +213,12 @@ export class ForwardService {
     return { body };
   }
 
+  /** The neuron's Retry-After, on the error answer the client gets instead. */
+  passRetryAfter(d: Dispatch, reply: FastifyReply): void {
+    const retry = d.upstream.headers['retry-after'];
+    if (retry) void reply.header('retry-after', retry);
+  }
+
   /** Records duration, TTFT, token counts and decode speed of a passed-through response. */
   finish(d: Dispatch, obs: StreamObserver, scope: RequestScope, failure?: string): void {
     const labels = { model: d.route.modelId, node: d.route.node.name };

@@ -103,8 +103,7 @@ export class OpenAIProxyService {
       const last = d.upstream.status >= 400 ? parsed : errorBody(new Error('upstream did not stream'));
       return sse.end(`data: ${JSON.stringify(last)}\n\n`);
     }
-    const retry = d.upstream.headers['retry-after'];
-    if (retry) void reply.header('retry-after', retry);
+    this.forward.passRetryAfter(d, reply);
     await reply
       .status(d.upstream.status)
       .header('content-type', d.upstream.headers['content-type'] ?? 'application/json')

@@ -188,8 +188,7 @@ export class ResponsesProxyService {
     if (d.upstream.status >= 400) {
       const { code, message } = errorOf(parsed, `upstream returned HTTP ${d.upstream.status}`);
       if (sse) return sse.end(frames(translator.fail(code, message)));
-      const retry = d.upstream.headers['retry-after'];
-      if (retry) void reply.header('retry-after', retry);
+      this.forward.passRetryAfter(d, reply);
       const envelope = (parsed as { error?: unknown } | null)?.error
         ? parsed
         : new CortexError(code, message).toOpenAI();

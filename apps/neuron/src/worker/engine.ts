@@ -10,7 +10,6 @@ import type {
   LoadSpec,
   MemoryEstimate,
   ParentToChild,
-  SamplingParams,
   WorkerConfig,
   WorkerError,
   WorkerStats,
@@ -32,6 +31,7 @@ import { StateTier } from './state-tier';
 import { estimateMemory } from './estimate';
 import { injectFault } from './faults';
 import { TokenCounter, callId } from './token-counter';
+import { generationOptions, thoughtsOf, toFunctions } from './generation-options';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
 /** A chat request's history and tools as node-llama-cpp takes them, and its prompt's tokens. */
@@ -338,53 +338,8 @@ function promptTokens(entry: LoadedModel, history: ChatHistoryItem[], functions?
     .contextText.tokenize(entry.model.tokenizer) as number[];
 }
 
-/** The text of the thought segments in a response, or undefined when the model did not think. */
-function thoughtsOf(full: ReadonlyArray<unknown>): string | undefined {
-  const thoughts = full
-    .filter((r): r is { type: 'segment'; segmentType: string; text: string } => {
-      const seg = r as { type?: string; segmentType?: string };
-      return typeof r === 'object' && seg.type === 'segment' && seg.segmentType === 'thought';
-    })
-    .map((s) => s.text);
-  return thoughts.length ? thoughts.join('\n') : undefined;
-}
-
-function toFunctions(tools: GenerateMsg['tools']): ChatModelFunctions | undefined {
-  if (!tools?.length) return undefined;
-  return Object.fromEntries(
-    tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]),
-  ) as ChatModelFunctions;
-}
-
-/** The sampling and streaming options chat and completion generations share. */
-function generationOptions(
-  p: SamplingParams,
-  maxTokens: number,
-  signal: AbortSignal,
-  counter: { onText(text: string): void; onToken(tokens: readonly unknown[]): void },
-) {
-  return {
-    maxTokens,
-    temperature: p.temperature,
-    topP: p.topP,
-    topK: p.topK,
-    seed: p.seed,
-    signal,
-    stopOnAbortSignal: true,
-    customStopTriggers: p.stop?.length ? p.stop : undefined,
-    repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
-    onTextChunk: counter.onText,
-    onToken: counter.onToken,
-  };
-}
-
 function assertNotAborted(stopReason: string): void {
   if (stopReason === 'abort') throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
-}
-
-function penalties(presence?: number, frequency?: number) {
-  if (!presence && !frequency) return undefined;
-  return { presencePenalty: presence ?? 0, frequencyPenalty: frequency ?? 0, penalty: 1 };
 }
 
 /** The failure to report for an error thrown while serving a request. */

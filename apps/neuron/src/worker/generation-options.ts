@@ -1,0 +1,48 @@
+/** The options node-llama-cpp's chat and completion calls take, from a request's sampling params and tools. */
+import type { SamplingParams, WorkerTool } from '@app/core';
+import type { ChatModelFunctions } from './engine-types';
+
+/** The text of the thought segments in a response, or undefined when the model did not think. */
+export function thoughtsOf(full: ReadonlyArray<unknown>): string | undefined {
+  const thoughts = full
+    .filter((r): r is { type: 'segment'; segmentType: string; text: string } => {
+      const seg = r as { type?: string; segmentType?: string };
+      return typeof r === 'object' && seg.type === 'segment' && seg.segmentType === 'thought';
+    })
+    .map((s) => s.text);
+  return thoughts.length ? thoughts.join('\n') : undefined;
+}
+
+export function toFunctions(tools: WorkerTool[] | undefined): ChatModelFunctions | undefined {
+  if (!tools?.length) return undefined;
+  return Object.fromEntries(
+    tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]),
+  ) as ChatModelFunctions;
+}
+
+/** The sampling and streaming options chat and completion generations share. */
+export function generationOptions(
+  p: SamplingParams,
+  maxTokens: number,
+  signal: AbortSignal,
+  counter: { onText(text: string): void; onToken(tokens: readonly unknown[]): void },
+) {
+  return {
+    maxTokens,
+    temperature: p.temperature,
+    topP: p.topP,
+    topK: p.topK,
+    seed: p.seed,
+    signal,
+    stopOnAbortSignal: true,
+    customStopTriggers: p.stop?.length ? p.stop : undefined,
+    repeatPenalty: penalties(p.presencePenalty, p.frequencyPenalty),
+    onTextChunk: counter.onText,
+    onToken: counter.onToken,
+  };
+}
+
+function penalties(presence?: number, frequency?: number) {
+  if (!presence && !frequency) return undefined;
+  return { presencePenalty: presence ?? 0, frequencyPenalty: frequency ?? 0, penalty: 1 };
+}
