@@ -15,7 +15,7 @@ export class FleetGauges {
   private readonly last = new Map<string, { models: Set<string>; devices: Set<string> }>();
 
   constructor(
-    @InjectMetric(G.neuronUp) private readonly up: Gauge<string>,
+    @InjectMetric(G.neuronUp) private readonly upGauge: Gauge<string>,
     @InjectMetric(G.inFlight) private readonly inFlight: Gauge<string>,
     @InjectMetric(G.queueDepth) private readonly queueDepth: Gauge<string>,
     @InjectMetric(G.maxInFlight) private readonly maxInFlight: Gauge<string>,
@@ -26,9 +26,10 @@ export class FleetGauges {
     @InjectMetric(G.temperature) private readonly temperature: Gauge<string>,
   ) {}
 
-  healthy(node: NodeState): void {
+  /** A successful poll: everything it reported. */
+  polled(node: NodeState): void {
     const node_ = node.name;
-    this.up.set({ node: node_ }, 1);
+    this.upGauge.set({ node: node_ }, 1);
     const models = new Set<string>();
     for (const m of node.models) {
       const labels = { node: node_, model: m.id };
@@ -52,8 +53,9 @@ export class FleetGauges {
     this.forget(node_, models, devices);
   }
 
-  unhealthy(node: NodeState): void {
-    this.up.set({ node: node.name }, 0);
+  /** A failed poll: only whether the neuron still counts as up (its last figures stay as they were). */
+  up(node: string, healthy: boolean): void {
+    this.upGauge.set({ node }, healthy ? 1 : 0);
   }
 
   private forget(node: string, models: Set<string>, devices: Set<string>): void {

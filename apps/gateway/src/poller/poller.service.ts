@@ -65,7 +65,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
       node.failures = 0;
       node.lastError = null;
       node.lastPollAt = Date.now();
-      this.export(node);
+      this.gauges.polled(node);
     } catch (err) {
       node.failures++;
       node.lastError = err instanceof UpstreamError ? err.toCortexError().message : (err as Error).message;
@@ -73,12 +73,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
         node.healthy = false;
         this.log.warn(`neuron ${node.name} is UNHEALTHY after ${node.failures} failed polls: ${node.lastError}`);
       }
-      if (node.healthy) this.gauges.healthy(node);
-      else this.gauges.unhealthy(node);
+      this.gauges.up(node.name, node.healthy);
     }
-  }
-
-  private export(node: NodeState): void {
-    this.gauges.healthy(node);
   }
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CortexError, type ErrorCode, SseStream, isErrorCode } from '@app/core';
+import { CortexError, type ErrorCode, SseStream } from '@app/core';
 import {
   type ResponseContext,
   type ResponseObject,
@@ -16,6 +16,7 @@ import {
   responsesFrame,
 } from '@app/translate';
 import { CLOCK, type Clock } from '../gateway.tokens';
+import { neuronErrorCode } from '../upstream/upstream-error';
 import { toCortexError } from '../http/error.filters';
 import { ResponseStore } from '../responses/response-store.service';
 import { TranslationService } from '../translation/translation.service';
@@ -37,11 +38,8 @@ function frames(events: ResponseStreamEvent[]): string {
 
 /** The code and message of an OpenAI error body (a neuron's answer or an error frame). */
 function errorOf(body: unknown, fallback: string): { code: ErrorCode; message: string } {
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  return {
-    code: isErrorCode(err?.code) ? err.code : 'upstream_error',
-    message: typeof err?.message === 'string' ? err.message : fallback,
-  };
+  const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
+  return { code: neuronErrorCode(body) ?? 'upstream_error', message: typeof message === 'string' ? message : fallback };
 }
 
 interface Ask {
