@@ -11,7 +11,9 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 const CLI = join(__dirname, '..', 'apps', 'cli', 'src', 'main.js');
 
-export function startCli(args: string[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export function startCli(
+  args: string[],
+): Promise<{ url: string; banner: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -19,8 +21,15 @@ export function startCli(args: string[]): Promise<{ url: string; child: ChildPro
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
+        // From here on its output (one log line per request) is drained, not kept: keeping it
+        // would cost the benchmark's own process time.
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
         resolve({
           url: m[1]!,
+          banner: out,
           child,
           stop: () =>
             new Promise<void>((r) => {

@@ -98,6 +98,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   '/v1/messages/count_tokens': { model: 'chat', messages: [{ role: 'user', content: 'hi' }] },
   '/v1/tokenize': { model: 'chat', text: 'hi' },
   '/admin/models/load': { model: 'chat' },
+  '/admin/models/place': { model: 'chat' },
   '/admin/models/unload': { model: 'chat' },
   '/admin/models/pin': { model: 'chat' },
   '/admin/models/unpin': { model: 'chat' },

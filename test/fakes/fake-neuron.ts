@@ -1,27 +1,39 @@
 /**
- * A fake neuron for gateway tests: it speaks the libs/core neuron contract (/discovery, /health,
- * /models, load/unload/pin, /v1/tokenize, OpenAI chat JSON and SSE with pings, contract errors), with
- * configurable speed and faults. Use it only where node-llama-cpp would measure the model instead of
- * cortex (slow streams, hangs, thousands of requests); real neurons prove everything else.
+ * A fake neuron for gateway tests and benchmarks: it speaks the libs/core neuron contract
+ * (/discovery, /health, /models, load/unload/pin, /v1/tokenize, OpenAI chat JSON and SSE with pings,
+ * contract errors), with configurable devices, memory, speed, load time and failure rate. Use it only
+ * where node-llama-cpp would measure the model instead of cortex (slow streams, hangs, thousands of
+ * requests, hundreds of neurons); real neurons prove everything else.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NeuronDiscovery, NeuronHealth, NeuronModel } from '@app/core';
+import { CortexError, type NeuronDevice, type NeuronDiscovery, type NeuronHealth, type NeuronModel } from '@app/core';
 
 export interface FakeNeuronOptions {
   name?: string;
-  /** Models resident from the start. */
+  /** Models resident from the start, spread over the devices in turn. */
   models?: string[];
+  /** Devices: 1 is one `cpu` device; more are `gpu0`, `gpu1`… (CUDA). */
+  devices?: number;
+  /** Memory of each device. */
+  vramMb?: number;
+  /** Memory each model takes. */
+  modelMb?: number;
+  /** Decode speed of every answer (0: as fast as the socket takes it). */
   tokensPerSecond?: number;
   ttftMs?: number;
-  /** Token each answer generates when a request sets no max_tokens. */
+  /** Tokens each answer generates when a request sets no max_tokens. */
   defaultTokens?: number;
   /** Expected `Authorization: Bearer` token (none = open). */
   token?: string;
   /** Routes (e.g. "POST /models/unload") that accept the request and never answer. */
   hang?: string[];
   loadMs?: number;
-  /** Report nvidia-smi-style utilisation and temperature for its device. */
+  /** Fraction (0–1) of inference requests that fail: a 503 device_fault, or mid-stream an error frame. */
+  failureRate?: number;
+  /** Keep-alive comment interval of streams. */
+  pingMs?: number;
+  /** Report nvidia-smi-style utilisation and temperature for its devices. */
   gpu?: { utilization: number; temperature: number };
   /** Bytes of text in each streamed token (large ones fill a slow reader's buffers fast). */
   tokenBytes?: number;
@@ -40,26 +52,29 @@ export interface FakeNeuron {
   close(): Promise<void>;
 }
 
-function model(id: string): NeuronModel {
-  const now = new Date().toISOString();
-  return {
-    id,
-    device: 'cpu',
-    status: 'loaded',
-    load_progress: 1,
-    vram_mb: 10,
-    context_size: 8192,
-    in_flight: 0,
-    queue_depth: 0,
-    max_in_flight: 64,
-    last_used_at: now,
-    loaded_at: now,
-    pinned: false,
-  };
+/**
+ * Token `i` of a fake answer: its index, then padding to `bytes`. A client checks order by reading
+ * the numbers back (`tokenIndexes`).
+ */
+export function fakeToken(i: number, bytes = 3): string {
+  const n = `${i} `;
+  return n.length >= bytes ? n : `${'t'.repeat(bytes - n.length)}${n}`;
+}
+
+/** The token indexes in a fake answer's concatenated text, in the order they arrived. */
+export function tokenIndexes(text: string): number[] {
+  return text
+    .split(' ')
+    .filter(Boolean)
+    .map((t) => Number(t.replace(/^t+/, '')));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function fail(res: ServerResponse, e: CortexError): void {
+  send(res, e.status, e.toOpenAI());
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -72,35 +87,93 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A seeded generator, so a fleet's failures repeat from run to run. */
+function random(seed: string): () => number {
+  let s = [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261) >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<FakeNeuron> {
   const name = opts.name ?? 'fake';
-  const models = new Map((opts.models ?? ['chat']).map((id) => [id, model(id)]));
+  const nDevices = opts.devices ?? 1;
+  const deviceIds = nDevices === 1 ? ['cpu'] : Array.from({ length: nDevices }, (_, i) => `gpu${i}`);
+  const vram = opts.vramMb ?? 100_000;
+  const modelMb = opts.modelMb ?? 10;
+  // 0 = no pacing: every token as fast as the socket takes it.
+  const gapMs = (opts.tokensPerSecond ?? 1000) > 0 ? 1000 / (opts.tokensPerSecond ?? 1000) : 0;
+  const roll = random(name);
   const requests: FakeNeuron['requests'] = [];
   let open = 0;
   let aborted = 0;
   let abandoned = 0;
-  const text = 't'.repeat(Math.max(1, (opts.tokenBytes ?? 3) - 1));
-  const tps = opts.tokensPerSecond ?? 1000;
+
+  const model = (id: string, device: string): NeuronModel => {
+    const now = new Date().toISOString();
+    return {
+      id,
+      device,
+      status: 'loaded',
+      load_progress: 1,
+      vram_mb: modelMb,
+      context_size: 8192,
+      in_flight: 0,
+      queue_depth: 0,
+      max_in_flight: 64,
+      last_used_at: now,
+      loaded_at: now,
+      pinned: false,
+    };
+  };
+  const models = new Map((opts.models ?? ['chat']).map((id, i) => [id, model(id, deviceIds[i % nDevices]!)]));
+  const used = (device: string) => [...models.values()].filter((m) => m.device === device).length * modelMb;
+  const devices = (): NeuronDevice[] =>
+    deviceIds.map((id) => ({
+      id,
+      kind: nDevices === 1 ? 'cpu' : 'cuda',
+      state: 'ready',
+      vram_total_mb: vram,
+      vram_free_mb: vram - used(id),
+      ...(opts.gpu ? { utilization_pct: opts.gpu.utilization, temperature_c: opts.gpu.temperature } : {}),
+    }));
 
   async function chat(req: IncomingMessage, res: ServerResponse, b: Record<string, unknown>) {
     const m = models.get(String(b.model));
-    if (!m)
-      return send(res, 404, {
-        error: { message: 'not loaded', type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
-      });
+    if (!m) return fail(res, new CortexError('model_not_found', `model '${String(b.model)}' is not loaded`));
+    const failing = roll() < (opts.failureRate ?? 0);
+    if (failing && b.stream !== true) return fail(res, new CortexError('device_fault', `${m.device} faulted`));
+    m.in_flight++;
+    m.last_used_at = new Date().toISOString();
+    try {
+      await answer(res, m, b, failing);
+    } finally {
+      m.in_flight--;
+    }
+  }
+
+  async function answer(res: ServerResponse, m: NeuronModel, b: Record<string, unknown>, failing: boolean) {
     const n = typeof b.max_tokens === 'number' ? b.max_tokens : (opts.defaultTokens ?? 16);
     const id = `chatcmpl-${Math.random().toString(16).slice(2)}`;
     const chunk = (delta: object, finish: string | null = null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: m.id, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     const usage = { prompt_tokens: 5, completion_tokens: n, total_tokens: 5 + n };
     if (b.stream !== true) {
-      await new Promise((r) => setTimeout(r, (opts.ttftMs ?? 0) + (n * 1000) / tps));
+      const wait = (opts.ttftMs ?? 0) + n * gapMs;
+      if (wait > 0) await sleep(wait);
+      let content = '';
+      for (let i = 0; i < n; i++) content += fakeToken(i, opts.tokenBytes);
       return send(res, 200, {
         id,
         object: 'chat.completion',
         created: 0,
         model: m.id,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'tok '.repeat(n) }, finish_reason: 'length' }],
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'length' }],
         usage,
       });
     }
@@ -111,97 +184,103 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
       open--;
       if (!done) aborted++;
     });
-    const ping = setInterval(() => res.write(': ping\n\n'), 1000);
+    const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 1000);
     res.write(chunk({ role: 'assistant', content: '' }));
-    await new Promise((r) => setTimeout(r, opts.ttftMs ?? 0));
+    if (opts.ttftMs) await sleep(opts.ttftMs);
+    const failAt = failing ? Math.floor(n / 2) : -1;
     for (let i = 0; i < n && !res.destroyed; i++) {
-      res.write(chunk({ content: `${text}${i % 10}` }));
-      await new Promise((r) => setTimeout(r, 1000 / tps));
+      if (i === failAt) break;
+      // Honour backpressure like the real neuron: a full socket waits for drain.
+      if (!res.write(chunk({ content: fakeToken(i, opts.tokenBytes) })))
+        await new Promise((r) => res.once('drain', r).once('close', r));
+      if (gapMs) await sleep(gapMs);
     }
     clearInterval(ping);
     if (res.destroyed) return;
+    done = true;
+    if (failing) {
+      const e = new CortexError('device_fault', `${m.device} faulted mid-stream`);
+      return res.end(`data: ${JSON.stringify(e.toOpenAI())}\n\n`);
+    }
     res.write(chunk({}, 'length'));
     res.write(
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: m.id, choices: [], usage })}\n\n`,
     );
-    done = true;
     res.end('data: [DONE]\n\n');
   }
 
+  async function load(res: ServerResponse, b: Record<string, unknown>) {
+    const id = String(b.id);
+    if (models.has(id)) return fail(res, new CortexError('model_exists', `model '${id}' is already loaded`));
+    const device = typeof b.device === 'string' ? b.device : deviceIds.find((d) => vram - used(d) >= modelMb);
+    if (!device || !deviceIds.includes(device))
+      return fail(res, new CortexError('device_not_found', `no device ${String(b.device)}`));
+    if (vram - used(device) < modelMb)
+      return fail(res, new CortexError('insufficient_capacity', `${device} has no room for '${id}'`));
+    const m = { ...model(id, device), status: 'loading' as const, load_progress: 0 };
+    models.set(id, m);
+    if (opts.loadMs) await sleep(opts.loadMs);
+    Object.assign(m, { status: 'loaded', load_progress: 1, loaded_at: new Date().toISOString() });
+    return send(res, 200, m);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string) {
+    const b = req.method === 'POST' ? await body(req) : {};
+    switch (path) {
+      case 'GET /livez':
+      case 'GET /readyz':
+        return send(res, 200, { status: 'ok' });
+      case 'GET /discovery':
+        return send(res, 200, {
+          name,
+          hostname: name,
+          version: 'fake',
+          devices: devices().map(({ id, kind, vram_total_mb }) => ({ id, kind, name: id, vram_total_mb })),
+        } satisfies NeuronDiscovery);
+      case 'GET /health':
+        return send(res, 200, {
+          status: 'ok',
+          name,
+          uptime_s: 1,
+          devices: devices(),
+          models: [],
+        } satisfies NeuronHealth);
+      case 'GET /models':
+        return send(res, 200, { object: 'list', data: [...models.values()] });
+      case 'POST /models/load':
+        return load(res, b);
+      case 'POST /models/unload':
+        models.delete(String(b.id));
+        return send(res, 200, { id: b.id, status: 'unloaded' });
+      case 'POST /models/pin': {
+        const m = models.get(String(b.id));
+        if (!m) return fail(res, new CortexError('model_not_found', `model '${String(b.id)}' is not loaded`));
+        m.pinned = b.pinned !== false;
+        return send(res, 200, m);
+      }
+      case 'POST /v1/tokenize':
+        return send(res, 200, { model: b.model, count: JSON.stringify(b.messages ?? '').length });
+      case 'POST /v1/chat/completions':
+        return chat(req, res, b);
+      default:
+        return fail(res, new CortexError('not_found', `no route ${path}`));
+    }
+  }
+
   const server: Server = createServer((req, res) => {
-    const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
-    requests.push({ route, headers: req.headers });
-    if (opts.hang?.includes(route)) {
+    const path = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    requests.push({ route: path, headers: req.headers });
+    if (requests.length > 10_000) requests.splice(0, 5_000); // bounded under load
+    if (opts.hang?.includes(path)) {
       res.on('close', () => abandoned++); // accepted, never answered
       return;
     }
-    const publicRoute = route === 'GET /livez' || route === 'GET /readyz';
-    if (opts.token && !publicRoute && req.headers.authorization !== `Bearer ${opts.token}`) {
-      return send(res, 401, {
-        error: { message: 'invalid token', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
-      });
-    }
-    void (async () => {
-      const b = req.method === 'POST' ? await body(req) : {};
-      switch (route) {
-        case 'GET /livez':
-        case 'GET /readyz':
-          return send(res, 200, { status: 'ok' });
-        case 'GET /discovery':
-          return send(res, 200, {
-            name,
-            hostname: name,
-            version: 'fake',
-            devices: [{ id: 'cpu', kind: 'cpu', name: 'cpu', vram_total_mb: 100000 }],
-          } satisfies NeuronDiscovery);
-        case 'GET /health':
-          return send(res, 200, {
-            status: 'ok',
-            name,
-            uptime_s: 1,
-            devices: [
-              {
-                id: 'cpu',
-                kind: 'cpu',
-                state: 'ready',
-                vram_total_mb: 100000,
-                vram_free_mb: 90000,
-                ...(opts.gpu ? { utilization_pct: opts.gpu.utilization, temperature_c: opts.gpu.temperature } : {}),
-              },
-            ],
-            models: [],
-          } satisfies NeuronHealth);
-        case 'GET /models':
-          return send(res, 200, { object: 'list', data: [...models.values()] });
-        case 'POST /models/load': {
-          await new Promise((r) => setTimeout(r, opts.loadMs ?? 0));
-          const m = model(String(b.id));
-          models.set(m.id, m);
-          return send(res, 200, m);
-        }
-        case 'POST /models/unload':
-          models.delete(String(b.id));
-          return send(res, 200, { id: b.id, status: 'unloaded' });
-        case 'POST /models/pin': {
-          const m = models.get(String(b.id));
-          if (!m)
-            return send(res, 404, {
-              error: { message: 'not loaded', type: 'invalid_request_error', param: 'id', code: 'model_not_found' },
-            });
-          m.pinned = b.pinned !== false;
-          return send(res, 200, m);
-        }
-        case 'POST /v1/tokenize':
-          return send(res, 200, { model: b.model, count: JSON.stringify(b.messages ?? '').length });
-        case 'POST /v1/chat/completions':
-          return chat(req, res, b);
-        default:
-          return send(res, 404, {
-            error: { message: `no route ${route}`, type: 'invalid_request_error', param: null, code: 'not_found' },
-          });
-      }
-    })();
+    const publicRoute = path === 'GET /livez' || path === 'GET /readyz';
+    if (opts.token && !publicRoute && req.headers.authorization !== `Bearer ${opts.token}`)
+      return fail(res, new CortexError('invalid_api_key', 'invalid token'));
+    void route(req, res, path);
   });
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

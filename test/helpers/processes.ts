@@ -2,7 +2,6 @@
  * Starts the built `cortex` binary as real child processes on 127.0.0.1 for e2e specs, with a
  * scratch directory holding generated models and config, and stops them (and their children).
  */
-import { createServer } from 'node:net';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,12 +127,4 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
   }
 }
 
-/** A TCP port free on 127.0.0.1 right now (for tools that need one on their command line). */
-export function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
-}
+export { freePort } from '../fakes/free-port';

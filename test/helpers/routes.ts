@@ -36,6 +36,7 @@ export const GATEWAY_ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/admin/fleet', dialect: 'openai', access: 'admin' },
   { method: 'GET', path: '/admin/requests', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/load', dialect: 'openai', access: 'admin' },
+  { method: 'POST', path: '/admin/models/place', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/unload', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/pin', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/unpin', dialect: 'openai', access: 'admin' },

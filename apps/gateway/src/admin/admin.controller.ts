@@ -1,6 +1,6 @@
 /**
  * The admin API the CLI and the fleet page use: GET /admin/fleet, GET /admin/requests,
- * POST /admin/models/{load,unload,pin,unpin}. Always
+ * POST /admin/models/{load,place,unload,pin,unpin} (place: a dry run of a cold load). Always
  * behind a key once keys are configured.
  */
 import { Body, Controller, Get, HttpCode, Inject, Post, UseFilters, UseGuards } from '@nestjs/common';
@@ -40,6 +40,12 @@ export class AdminController {
   @HttpCode(200)
   load(@Body() body: unknown) {
     return this.admin.load(body);
+  }
+
+  @Post('models/place')
+  @HttpCode(200)
+  place(@Body() body: unknown) {
+    return this.admin.place(body);
   }
 
   @Post('models/unload')

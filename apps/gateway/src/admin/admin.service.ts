@@ -1,9 +1,9 @@
-/** Admin actions on the fleet: load a model (optionally on one node), unload it, pin or unpin it. */
+/** Admin actions on the fleet: load a model (optionally on one node), plan a load without doing it, unload, pin or unpin. */
 import { Inject, Injectable } from '@nestjs/common';
 import { Catalogue } from '../catalogue';
 import { EvictorService } from '../evictor/evictor.service';
-import { CortexError } from '@app/core';
-import { CATALOGUE } from '../gateway.tokens';
+import { type CortexConfig, CortexError } from '@app/core';
+import { CATALOGUE, GATEWAY_CONFIG } from '../gateway.tokens';
 import { FleetStateService } from '../poller/fleet-state.service';
 import type { NeuronModel } from '../poller/fleet.types';
 import { RouterService } from '../router/router.service';
@@ -27,7 +27,12 @@ export class AdminService {
     private readonly router: RouterService,
     private readonly evictor: EvictorService,
     private readonly client: NeuronClient,
-  ) {}
+    @Inject(GATEWAY_CONFIG) cfg: CortexConfig,
+  ) {
+    this.loadTimeoutMs = cfg.upstream.load_timeout_s * 1000;
+  }
+
+  private readonly loadTimeoutMs: number;
 
   async load(body: unknown) {
     const { model, node } = parse(body);
@@ -39,6 +44,33 @@ export class AdminService {
       throw new CortexError('model_not_found', `model '${id}' is not in the catalogue`, { param: 'model' });
     const route = node && entry ? await this.router.coldLoad(entry, [], node) : await this.router.route(id);
     return { model: route.modelId, node: route.node.name, cold_start: route.coldStart };
+  }
+
+  /**
+   * A dry run of a cold load: where `model` would be placed now and what would be evicted for it,
+   * decided exactly as a request's cold load would (fresh neuron state), but nothing is done.
+   */
+  async place(body: unknown) {
+    const { model, node } = parse(body);
+    const id = this.catalogue.resolve(model);
+    const entry = this.catalogue.get(id);
+    if (!entry) throw new CortexError('model_not_found', `model '${id}' is not in the catalogue`, { param: 'model' });
+    if (node && !this.fleet.get(node))
+      throw new CortexError('not_found', `no neuron named '${node}'`, { param: 'node' });
+    const plan = await this.router.plan(entry, [], node, AbortSignal.timeout(this.loadTimeoutMs));
+    return {
+      model: id,
+      dry_run: true,
+      node: plan.node.name,
+      device: plan.device,
+      need_mb: plan.needMb,
+      free_mb: plan.freeMb,
+      evict: plan.victims.map((v) => v.id),
+      loaded_on: this.fleet
+        .all()
+        .filter((n) => n.models.some((m) => m.id === id && m.status === 'loaded'))
+        .map((n) => n.name),
+    };
   }
 
   private holders(model: string, node?: string): Array<{ nodeName: string; m: NeuronModel }> {

@@ -9,8 +9,8 @@ import { type CortexConfig, CortexError } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 
 export interface DrainTicket {
-  /** Fires when the drain timeout has passed and this request must end now. */
-  readonly stop: AbortSignal;
+  /** The drain timeout has passed and this request was told to end now. */
+  readonly stopped: boolean;
   leave(): void;
 }
 
@@ -18,25 +18,30 @@ export interface DrainTicket {
 export class DrainService implements BeforeApplicationShutdown {
   private readonly log = new Logger('Drain');
   draining = false;
-  private readonly active = new Set<AbortController>();
+  /** Each request in flight, with what ends it when the drain times out. */
+  private readonly active = new Set<() => void>();
   private idle: Array<() => void> = [];
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {}
 
-  /** Admits a request (or refuses it while draining) and tracks it until `leave()`. */
-  enter(): DrainTicket {
+  /** Admits a request (or refuses it while draining) and tracks it until `leave()`; `stop` ends it at the drain timeout. */
+  enter(stop: () => void): DrainTicket {
     if (this.draining) {
       throw new CortexError('shutting_down', 'the gateway is shutting down; retry shortly', { retryAfterS: 5 });
     }
-    const stop = new AbortController();
-    this.active.add(stop);
-    return {
-      stop: stop.signal,
+    const ticket = {
+      stopped: false,
       leave: () => {
-        if (!this.active.delete(stop)) return;
+        if (!this.active.delete(end)) return;
         if (this.active.size === 0) this.idle.splice(0).forEach((r) => r());
       },
     };
+    const end = () => {
+      ticket.stopped = true;
+      stop();
+    };
+    this.active.add(end);
+    return ticket;
   }
 
   get inFlight(): number {
@@ -50,7 +55,7 @@ export class DrainService implements BeforeApplicationShutdown {
     this.log.warn(`${signal ?? 'shutdown'}: draining ${this.active.size} request(s) for up to ${limit} s`);
     if (await this.settled(limit * 1000)) return;
     this.log.warn(`drain timeout: ending ${this.active.size} request(s) with a shutting_down error`);
-    this.active.forEach((c) => c.abort());
+    [...this.active].forEach((end) => end());
     await this.settled(2000);
   }
 

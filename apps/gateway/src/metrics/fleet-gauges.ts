@@ -24,7 +24,13 @@ export class FleetGauges {
     @InjectMetric(G.vramTotal) private readonly vramTotal: Gauge<string>,
     @InjectMetric(G.utilization) private readonly utilization: Gauge<string>,
     @InjectMetric(G.temperature) private readonly temperature: Gauge<string>,
+    @InjectMetric(G.pollCycle) private readonly pollCycle: Gauge<string>,
   ) {}
+
+  /** A poll of the whole fleet finished after `seconds`. */
+  cycle(seconds: number): void {
+    this.pollCycle.set(seconds);
+  }
 
   /** A successful poll: everything it reported. */
   polled(node: NodeState): void {

@@ -26,6 +26,7 @@ export const G = {
   neuronUp: 'cortex_neuron_up',
   reloads: 'cortex_config_reloads_total',
   rateLimited: 'cortex_rate_limited_total',
+  pollCycle: 'cortex_poll_cycle_seconds',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -101,5 +102,9 @@ export const gatewayMetricProviders = [
     labelNames: ['node', 'device'],
   }),
   makeGaugeProvider({ name: G.vramTotal, help: 'Device memory (polled)', labelNames: ['node', 'device'] }),
+  makeGaugeProvider({
+    name: G.pollCycle,
+    help: 'How long the last poll of every neuron took (a cycle longer than poller.interval_ms skips ticks)',
+  }),
   makeGaugeProvider({ name: G.neuronUp, help: '1 when the neuron is healthy', labelNames: ['node'] }),
 ];

@@ -6,15 +6,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
+import type { Held } from '../router/routing-policy';
 import type { NeuronModel, NodeState } from './fleet.types';
 
 @Injectable()
 export class FleetStateService {
   private readonly nodes = new Map<string, NodeState>();
+  private readonly list: NodeState[] = [];
+  /** Copies of each model, kept in step with every node's model list. */
+  private readonly index = new Map<string, Held[]>();
 
   constructor(@Inject(GATEWAY_CONFIG) cfg: CortexConfig) {
     for (const n of cfg.neurons) {
-      this.nodes.set(n.name, {
+      const node: NodeState = {
         name: n.name,
         endpoint: n.endpoint.replace(/\/+$/, ''),
         token: n.token,
@@ -25,12 +29,36 @@ export class FleetStateService {
         models: [],
         lastPollAt: null,
         lastError: null,
-      });
+      };
+      this.nodes.set(n.name, node);
+      this.list.push(node);
     }
   }
 
   all(): NodeState[] {
-    return [...this.nodes.values()];
+    return this.list;
+  }
+
+  /** Every copy of a model in the fleet (in no set order): the router's decision costs these, not the fleet. */
+  replicas(modelId: string): readonly Held[] {
+    return this.index.get(modelId) ?? [];
+  }
+
+  /** The one place a node's model list changes, so the index follows it. */
+  private replace(node: NodeState, models: NeuronModel[]): void {
+    for (const m of node.models) {
+      const held = this.index.get(m.id);
+      if (!held) continue;
+      const rest = held.filter((h) => h.node !== node);
+      if (rest.length) this.index.set(m.id, rest);
+      else this.index.delete(m.id);
+    }
+    node.models = models;
+    for (const model of models) {
+      const held = this.index.get(model.id);
+      if (held) held.push({ node, model });
+      else this.index.set(model.id, [{ node, model }]);
+    }
   }
 
   get(name: string): NodeState | undefined {
@@ -40,7 +68,7 @@ export class FleetStateService {
   upsertModel(nodeName: string, model: NeuronModel): void {
     const node = this.nodes.get(nodeName);
     if (!node) return;
-    node.models = [...node.models.filter((m) => m.id !== model.id), model];
+    this.replace(node, [...node.models.filter((m) => m.id !== model.id), model]);
   }
 
   /** A request was just sent to this model: LRU decisions must not wait for the next poll. */
@@ -52,12 +80,17 @@ export class FleetStateService {
   /** Replaces a node's model list with a fresh answer from the neuron. */
   setModels(nodeName: string, models: NeuronModel[]): void {
     const node = this.nodes.get(nodeName);
-    if (node) node.models = models;
+    if (!node) return;
+    this.replace(node, models);
   }
 
   removeModel(nodeName: string, modelId: string): void {
     const node = this.nodes.get(nodeName);
-    if (node) node.models = node.models.filter((m) => m.id !== modelId);
+    if (!node) return;
+    this.replace(
+      node,
+      node.models.filter((m) => m.id !== modelId),
+    );
   }
 
   /** A request failed to connect: count it like a failed poll. */

@@ -43,8 +43,10 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   pollOnce(): Promise<void> {
+    const started = performance.now();
     this.running = Promise.all(this.fleet.all().map((n) => this.pollNode(n))).then(() => {
       this.running = null;
+      this.gauges.cycle((performance.now() - started) / 1000);
     });
     return this.running;
   }
@@ -58,7 +60,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
         node.discovered = true;
       }
       const [models, health] = await Promise.all([this.client.models(node, t), this.client.health(node, t)]);
-      node.models = models.data;
+      this.fleet.setModels(node.name, models.data);
       node.devices = health.devices;
       if (!node.healthy) this.log.log(`neuron ${node.name} is healthy (${node.models.length} model(s))`);
       node.healthy = true;

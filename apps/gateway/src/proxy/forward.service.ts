@@ -143,7 +143,7 @@ export class ForwardService {
 
   /** Admits a request through the drain (503 shutting_down while draining) and tracks its client. */
   open(reply: FastifyReply): RequestScope {
-    return new RequestScope(reply, this.drain.enter());
+    return new RequestScope(reply, (stop) => this.drain.enter(stop));
   }
 
   /** How client streams treat slow readers ([limits] stall_timeout_s, stall_buffer_mb). */

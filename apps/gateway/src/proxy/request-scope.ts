@@ -8,30 +8,34 @@ import { CortexError, logFields } from '@app/core';
 import type { DrainTicket } from '../http/drain.service';
 import { chargeTokens } from '../limits/key-limit.service';
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
-}
-
 export class RequestScope {
-  readonly client: AbortSignal;
-  /** Client gone, or shutdown: the upstream call stops either way. */
-  readonly signal: AbortSignal;
+  private readonly abort = new AbortController();
+  private clientLeft = false;
+  /** Client gone, or shutdown: the upstream call stops either way (one signal per request, no AbortSignal.any). */
+  readonly signal = this.abort.signal;
 
+  private readonly ticket: DrainTicket;
+
+  /** `enter` admits the request through the drain, given what ends it at the drain timeout. */
   constructor(
     private readonly reply: FastifyReply,
-    private readonly ticket: DrainTicket,
+    enter: (stop: () => void) => DrainTicket,
   ) {
-    this.client = clientGone(reply);
-    this.signal = AbortSignal.any([this.client, ticket.stop]);
+    this.ticket = enter(() => this.abort.abort());
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      this.clientLeft = true;
+      this.abort.abort();
+    });
+  }
+
+  /** The client went away before its response was complete. */
+  get clientGone(): boolean {
+    return this.clientLeft;
   }
 
   get shuttingDown(): boolean {
-    return this.ticket.stop.aborted;
+    return this.ticket.stopped;
   }
 
   /** The error to tell the client after an upstream read failed, or null when the client left. */
@@ -41,7 +45,7 @@ export class RequestScope {
         retryAfterS: 5,
       });
     }
-    if (this.client.aborted) return null;
+    if (this.clientLeft) return null;
     const why = err instanceof Error ? err.message : String(err);
     return new CortexError('upstream_stream_error', `the neuron ${node} failed mid-stream: ${why}`);
   }

@@ -17,13 +17,16 @@ import type { NeuronModel, NodeState } from '../poller/fleet.types';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
 import { untilAborted } from './until-aborted';
 import { ModelSizesService } from './model-sizes.service';
-import { findReplica, placeModel } from './routing-policy';
+import { type Placement, findReplica, placeModel } from './routing-policy';
 
 export interface Route {
   node: NodeState;
   modelId: string;
   coldStart: boolean;
 }
+
+/** A cold load's decision: the node and device, the models it evicts first, and the memory it needs there. */
+export type Plan = Placement & { needMb: number };
 
 export interface RouteOptions {
   /** Nodes to skip (a retry after a connection failure). */
@@ -56,7 +59,8 @@ export class RouterService {
 
   async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
     const id = this.catalogue.resolve(requested);
-    const r = findReplica(this.fleet.all(), id, opts.exclude, this.affinity(id, opts.session));
+    const fleet = this.fleet;
+    const r = findReplica(fleet.all(), id, opts.exclude, this.affinity(id, opts.session), fleet.replicas(id));
     switch (r.kind) {
       case 'loaded':
         this.remember(id, opts.session, r.node.name);
@@ -139,7 +143,11 @@ export class RouterService {
     }
   }
 
-  private async placeWithin(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
+  /**
+   * Where a cold load of `entry` would go now and what it would evict, decided on the neurons' own
+   * state (fetched fresh), so every gateway replica decides alike. Throws when no node can take it.
+   */
+  async plan(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal): Promise<Plan> {
     const nodes = this.fleet.all().filter((n) => !exclude.includes(n.name) && (!only || n.name === only));
     // Evictions are decided on the neurons' own state (the source of truth), not a poll-old cache.
     await Promise.all(
@@ -188,7 +196,11 @@ export class RouterService {
         { retryAfterS: 5 },
       );
     }
-    const { node, device, victims } = placed.placement;
+    return { ...placed.placement, needMb: needMbOn[placed.placement.node.name] ?? entry.vram_mb ?? 0 };
+  }
+
+  private async placeWithin(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
+    const { node, device, victims } = await this.plan(entry, exclude, only, deadline);
     for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`, deadline);
     this.log.log(
       `cold-loading ${entry.id} on ${node.name}/${device}${victims.length ? ` after evicting ${victims.map((v) => v.id).join(', ')}` : ''}`,

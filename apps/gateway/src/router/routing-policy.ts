@@ -25,28 +25,51 @@ export interface Affinity {
   lastNode?: string;
 }
 
+/** A model resident on a node (any status). */
+export interface Held {
+  node: NodeState;
+  model: NeuronModel;
+}
+
+/** Every copy of `modelId` in the fleet (FleetStateService keeps this indexed). */
+export function heldBy(nodes: NodeState[], modelId: string): Held[] {
+  return nodes.flatMap((node) => node.models.filter((m) => m.id === modelId).map((model) => ({ node, model })));
+}
+
+/** Less busy first, then node name: the order replicas are preferred in. */
+const before = (a: Held, b: Held): boolean =>
+  load(a.model) < load(b.model) || (load(a.model) === load(b.model) && a.node.name < b.node.name);
+
+/**
+ * `held`, when given, is `heldBy(nodes, modelId)` from an index: the decision then costs the
+ * model's replicas, not the whole fleet's models (one pass, no sort).
+ */
 export function findReplica(
   nodes: NodeState[],
   modelId: string,
   exclude: readonly string[] = [],
   affinity?: Affinity,
+  held?: readonly Held[],
 ): Lookup {
-  const healthy = nodes.filter((n) => n.healthy && !exclude.includes(n.name));
-  if (!healthy.length) return { kind: 'no_healthy_nodes' };
-  const here = healthy.flatMap((node) => node.models.filter((m) => m.id === modelId).map((model) => ({ node, model })));
-  const loaded = here
-    .filter((h) => h.model.status === 'loaded')
-    .sort((a, b) => load(a.model) - load(b.model) || a.node.name.localeCompare(b.node.name));
-  if (loaded.length && affinity) {
-    const warm = (h: (typeof loaded)[number]) =>
-      h.model.kv?.warm_sessions.includes(affinity.session) || h.node.name === affinity.lastNode;
-    const home = loaded.find(warm);
-    if (home && load(home.model) <= load(loaded[0]!.model) + affinity.margin) return { kind: 'loaded', ...home };
+  if (!nodes.some((n) => n.healthy && !exclude.includes(n.name))) return { kind: 'no_healthy_nodes' };
+  const here = (held ?? heldBy(nodes, modelId)).filter((h) => h.node.healthy && !exclude.includes(h.node.name));
+  let best: Held | undefined;
+  let home: Held | undefined;
+  for (const h of here) {
+    if (h.model.status !== 'loaded') continue;
+    if (!best || before(h, best)) best = h;
+    const warm =
+      affinity && (h.model.kv?.warm_sessions.includes(affinity.session) || h.node.name === affinity.lastNode);
+    if (warm && (!home || before(h, home))) home = h;
   }
-  if (loaded.length) return { kind: 'loaded', ...loaded[0]! };
-  const recovering = here.find((h) => h.model.status === 'recovering');
+  if (best && home && load(home.model) <= load(best.model) + affinity!.margin) return { kind: 'loaded', ...home };
+  if (best) return { kind: 'loaded', ...best };
+  // First by node name, whatever order `held` came in: replicas must decide alike.
+  const first = (status: string) =>
+    here.filter((h) => h.model.status === status).sort((a, b) => (a.node.name < b.node.name ? -1 : 1))[0];
+  const recovering = first('recovering');
   if (recovering) return { kind: 'recovering', node: recovering.node };
-  const loading = here.find((h) => h.model.status === 'loading');
+  const loading = first('loading');
   if (loading) return { kind: 'loading', node: loading.node };
   return { kind: 'absent' };
 }

@@ -153,24 +153,22 @@ export class NeuronClient implements OnApplicationShutdown {
   ): Promise<UpstreamResponse> {
     const u = this.cfg.upstream;
     const headersMs = (stream ? u.headers_timeout_s : u.request_timeout_s) * 1000;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), headersMs);
     try {
-      const res = await request(`${node.endpoint}${path}`, {
+      // undici's own headersTimeout is the deadline: no timer or AbortSignal.any per request.
+      const res = await this.agent.request({
+        origin: node.endpoint,
+        path,
         method: 'POST',
         headers: this.headers(node, headers),
         body,
-        signal: AbortSignal.any([signal, deadline.signal]),
-        dispatcher: this.agent,
+        signal,
         headersTimeout: headersMs,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      const failure = classifyFailure(err, deadline.signal, signal);
+      const failure = classifyFailure(err, undefined, signal);
       const why = failure === 'timeout' ? `no answer within ${headersMs / 1000} s` : (err as Error).message;
       throw new UpstreamError(node.name, failure, `${node.name} POST ${path}: ${why}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -91,11 +91,15 @@ export class UpstreamError extends Error {
 }
 
 /** Classifies what undici threw. `deadline` fired means our own time limit ran out. */
-export function classifyFailure(err: unknown, deadline: AbortSignal, caller?: AbortSignal): UpstreamFailure {
+export function classifyFailure(
+  err: unknown,
+  deadline: AbortSignal | undefined,
+  caller?: AbortSignal,
+): UpstreamFailure {
   const code =
     (err as { code?: string; cause?: { code?: string } })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (code && CONNECT_CODES.has(code)) return 'connect';
-  if ((code && TIMEOUT_CODES.has(code)) || deadline.aborted) return 'timeout';
+  if ((code && TIMEOUT_CODES.has(code)) || deadline?.aborted) return 'timeout';
   if (caller?.aborted) return 'aborted';
   return 'broken';
 }

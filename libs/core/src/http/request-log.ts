@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import pino from 'pino';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -17,6 +18,26 @@ export function requestIdOf(header: unknown): string {
   return typeof v === 'string' && VALID_ID.test(v) ? v : `req_${randomUUID().replace(/-/g, '')}`;
 }
 
+/** How long a log line may wait in the buffer before it is written. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * stdout, buffered: one write per 4 KB or per LOG_FLUSH_MS instead of one per line. A write per
+ * request cost the gateway about 0.2 ms of added latency (a syscall and a wake-up of whatever reads
+ * the pipe); what is buffered is written out when the process exits.
+ */
+function logDestination(): pino.DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS });
+  process.once('exit', () => {
+    try {
+      dest.flushSync();
+    } catch {
+      // stdout already gone
+    }
+  });
+  return dest;
+}
+
 /** Fastify options for an app that logs its requests: pino JSON lines, our ids, no built-in request lines. */
 export function requestLogOptions(app: string): Partial<FastifyServerOptions> {
   return {
@@ -25,6 +46,7 @@ export function requestLogOptions(app: string): Partial<FastifyServerOptions> {
       base: { app },
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       messageKey: 'msg',
+      stream: logDestination(),
     },
     genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),
     requestIdHeader: false,
@@ -37,8 +59,9 @@ const fields = new WeakMap<object, Record<string, unknown>>();
 
 /** Adds fields to the request's log line (later values win). */
 export function logFields(req: FastifyRequest | { raw: object }, values: Record<string, unknown>): void {
-  const key = req.raw;
-  fields.set(key, { ...(fields.get(key) ?? {}), ...values });
+  const have = fields.get(req.raw);
+  if (have) Object.assign(have, values);
+  else fields.set(req.raw, { ...values });
 }
 
 /**
