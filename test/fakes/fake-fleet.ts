@@ -3,6 +3,8 @@
  * CPU cost landing in the gateway's process: `node dist/test/fakes/fake-fleet.js '<FleetSpec JSON>'`
  * prints one line `{"urls":[...]}` once all listen, and exits when its stdin closes or on SIGTERM.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { type FakeNeuron, type FakeNeuronOptions, startFakeNeuron } from './fake-neuron';
 
 export interface FleetSpec {
@@ -28,6 +30,36 @@ export async function startFakeFleet(spec: FleetSpec): Promise<FakeNeuron[]> {
       await startFakeNeuron({ ...spec.options, name: `n${String(i).padStart(3, '0')}`, models: modelsOf(spec, i) }),
     );
   return out;
+}
+
+export interface FleetProcess {
+  urls: string[];
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs `spec` in a child process (this file, built: benchmarks run from dist, specs from source). */
+export function spawnFakeFleet(spec: FleetSpec): Promise<FleetProcess> {
+  const script = __filename.endsWith('.js') ? __filename : resolve(__dirname, '../../dist/test/fakes/fake-fleet.js');
+  const child = spawn(process.execPath, [script, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((done, fail) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!out.includes('\n')) return;
+      done({
+        urls: (JSON.parse(out.split('\n')[0]!) as { urls: string[] }).urls,
+        child,
+        stop: () =>
+          new Promise<void>((r) => {
+            if (child.exitCode !== null) return r();
+            child.on('exit', () => r());
+            child.stdin!.end();
+          }),
+      });
+    });
+    child.on('exit', (code) => fail(new Error(`fake fleet exited ${code}`)));
+  });
 }
 
 if (require.main === module) {

@@ -87,6 +87,17 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   }
 }
 
+/** Until a full socket drains or closes, with no listener left behind either way. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((r) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      r();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A seeded generator, so a fleet's failures repeat from run to run. */
@@ -191,8 +202,7 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
     for (let i = 0; i < n && !res.destroyed; i++) {
       if (i === failAt) break;
       // Honour backpressure like the real neuron: a full socket waits for drain.
-      if (!res.write(chunk({ content: fakeToken(i, opts.tokenBytes) })))
-        await new Promise((r) => res.once('drain', r).once('close', r));
+      if (!res.write(chunk({ content: fakeToken(i, opts.tokenBytes) }))) await drained(res);
       if (gapMs) await sleep(gapMs);
     }
     clearInterval(ping);

@@ -40,10 +40,13 @@ export function startCortex(args: string[], env: Record<string, string> = {}, ti
   const exited = new Promise<number | string | null>((r) => child.on('exit', (code, sig) => r(code ?? sig)));
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`did not start in time:\n${out}`)), timeoutMs);
+    let started = false;
     const onData = (d: Buffer) => {
       out += d.toString();
+      if (started) return; // under load the log is long: match the banner once, not on every line
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
+        started = true;
         clearTimeout(timer);
         resolveStart({
           child,

@@ -6,7 +6,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
-import type { Held } from '../router/routing-policy';
+import type { Held, OwnLoad } from '../router/routing-policy';
 import type { NeuronModel, NodeState } from './fleet.types';
 
 @Injectable()
@@ -15,6 +15,8 @@ export class FleetStateService {
   private readonly list: NodeState[] = [];
   /** Copies of each model, kept in step with every node's model list. */
   private readonly index = new Map<string, Held[]>();
+  /** This gateway's own requests in flight, per node and model. */
+  private readonly own = new Map<string, OwnLoad>();
 
   constructor(@Inject(GATEWAY_CONFIG) cfg: CortexConfig) {
     for (const n of cfg.neurons) {
@@ -55,10 +57,30 @@ export class FleetStateService {
     }
     node.models = models;
     for (const model of models) {
+      const entry = { node, model, own: this.ownOf(node.name, model.id) };
       const held = this.index.get(model.id);
-      if (held) held.push({ node, model });
-      else this.index.set(model.id, [{ node, model }]);
+      if (held) held.push(entry);
+      else this.index.set(model.id, [entry]);
     }
+  }
+
+  private ownOf(node: string, model: string): OwnLoad {
+    const key = `${node}\u0000${model}`;
+    let o = this.own.get(key);
+    if (!o) this.own.set(key, (o = { now: 0, atPoll: 0 }));
+    return o;
+  }
+
+  /** This gateway sent a request to `model` on `node`; the returned function (idempotent) says it ended. */
+  began(node: string, model: string): () => void {
+    const o = this.ownOf(node, model);
+    o.now++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      o.now--;
+    };
   }
 
   get(name: string): NodeState | undefined {
@@ -77,10 +99,14 @@ export class FleetStateService {
     if (m) m.last_used_at = new Date().toISOString();
   }
 
-  /** Replaces a node's model list with a fresh answer from the neuron. */
+  /** Replaces a node's model list with a fresh answer from the neuron (whose in_flight counts ours). */
   setModels(nodeName: string, models: NeuronModel[]): void {
     const node = this.nodes.get(nodeName);
     if (!node) return;
+    for (const m of models) {
+      const o = this.ownOf(nodeName, m.id);
+      o.atPoll = o.now;
+    }
     this.replace(node, models);
   }
 

@@ -57,7 +57,7 @@ export class AnthropicProxyService {
         requested,
         openai as never,
         req.headers,
-        scope.signal,
+        scope,
         onWait,
       );
     } catch (err) {

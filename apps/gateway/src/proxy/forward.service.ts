@@ -93,9 +93,10 @@ export class ForwardService {
     requested: string,
     body: Record<string, unknown>,
     headers: Headers,
-    signal: AbortSignal,
+    scope: RequestScope,
     onWait?: () => void,
   ): Promise<Dispatch> {
+    const signal = scope.signal;
     const extra = principalHeaders(headers);
     const session = path === '/v1/embeddings' ? null : sessionKeyOf(headers, body);
     if (session) extra['x-cortex-session'] = session;
@@ -103,7 +104,17 @@ export class ForwardService {
     const send = async (r: Route): Promise<Dispatch> => {
       const sentAt = performance.now();
       const payload = serialise({ ...body, model: r.modelId });
-      let upstream = await this.client.forward(r.node, path, payload, body.stream === true, extra, signal);
+      // Counted from now, so the next request's routing sees it before the next poll does.
+      const release = this.fleet.began(r.node.name, r.modelId);
+      let upstream;
+      try {
+        upstream = await this.client.forward(r.node, path, payload, body.stream === true, extra, signal);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (upstream.status >= 400) release();
+      else scope.onClose(release);
       if (upstream.status === 404) {
         // The cache said loaded but the neuron says not (another gateway unloaded it): re-route once.
         const text = await upstream.body.text();

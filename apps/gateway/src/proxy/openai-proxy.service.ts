@@ -53,7 +53,7 @@ export class OpenAIProxyService {
     let d: Dispatch;
     try {
       const onWait = body.stream === true ? startSse : undefined;
-      d = await this.forward.dispatch('openai', path, model, body, req.headers, scope.signal, onWait);
+      d = await this.forward.dispatch('openai', path, model, body, req.headers, scope, onWait);
     } catch (err) {
       const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
       if (!sse) throw e;

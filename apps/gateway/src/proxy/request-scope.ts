@@ -11,6 +11,7 @@ import { chargeTokens } from '../limits/key-limit.service';
 export class RequestScope {
   private readonly abort = new AbortController();
   private clientLeft = false;
+  private readonly closers: Array<() => void> = [];
   /** Client gone, or shutdown: the upstream call stops either way (one signal per request, no AbortSignal.any). */
   readonly signal = this.abort.signal;
 
@@ -60,7 +61,13 @@ export class RequestScope {
     chargeTokens(this.reply.request, tokens);
   }
 
+  /** Runs `fn` when the request is over (however it ended). */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
   close(): void {
+    for (const fn of this.closers.splice(0)) fn();
     this.ticket.leave();
   }
 }

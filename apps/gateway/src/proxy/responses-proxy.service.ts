@@ -144,7 +144,7 @@ export class ResponsesProxyService {
         ask.ctx.model,
         ask.chat,
         req.headers,
-        scope.signal,
+        scope,
         onWait,
       );
     } catch (err) {

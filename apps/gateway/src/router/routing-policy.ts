@@ -25,10 +25,20 @@ export interface Affinity {
   lastNode?: string;
 }
 
-/** A model resident on a node (any status). */
+/**
+ * Requests this gateway has in flight on a replica now, and how many it had when the replica's
+ * state was last polled (the polled in_flight already counts those).
+ */
+export interface OwnLoad {
+  now: number;
+  atPoll: number;
+}
+
+/** A model resident on a node (any status), with this gateway's own load on it when known. */
 export interface Held {
   node: NodeState;
   model: NeuronModel;
+  own?: OwnLoad;
 }
 
 /** Every copy of `modelId` in the fleet (FleetStateService keeps this indexed). */
@@ -36,9 +46,15 @@ export function heldBy(nodes: NodeState[], modelId: string): Held[] {
   return nodes.flatMap((node) => node.models.filter((m) => m.id === modelId).map((model) => ({ node, model })));
 }
 
+/**
+ * How busy a replica is: what it reported at the last poll, plus what this gateway has sent it
+ * since (minus what finished). Without the second part a burst between two polls all lands on the
+ * replica that was idlest at the last one.
+ */
+const busy = (h: Held): number => Math.max(0, load(h.model) + (h.own ? h.own.now - h.own.atPoll : 0));
+
 /** Less busy first, then node name: the order replicas are preferred in. */
-const before = (a: Held, b: Held): boolean =>
-  load(a.model) < load(b.model) || (load(a.model) === load(b.model) && a.node.name < b.node.name);
+const before = (a: Held, b: Held): boolean => busy(a) < busy(b) || (busy(a) === busy(b) && a.node.name < b.node.name);
 
 /**
  * `held`, when given, is `heldBy(nodes, modelId)` from an index: the decision then costs the
@@ -62,8 +78,9 @@ export function findReplica(
       affinity && (h.model.kv?.warm_sessions.includes(affinity.session) || h.node.name === affinity.lastNode);
     if (warm && (!home || before(h, home))) home = h;
   }
-  if (best && home && load(home.model) <= load(best.model) + affinity!.margin) return { kind: 'loaded', ...home };
-  if (best) return { kind: 'loaded', ...best };
+  if (best && home && busy(home) <= busy(best) + affinity!.margin)
+    return { kind: 'loaded', node: home.node, model: home.model };
+  if (best) return { kind: 'loaded', node: best.node, model: best.model };
   // First by node name, whatever order `held` came in: replicas must decide alike.
   const first = (status: string) =>
     here.filter((h) => h.model.status === status).sort((a, b) => (a.node.name < b.node.name ? -1 : 1))[0];
