@@ -5,7 +5,7 @@
  * so machine noise lands on all three alike.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -21,7 +21,16 @@ interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** The proxy's process, whose CPU time per request is read from /proc. */
+  pid?: number;
 }
+
+/** CPU ms (user + system) a process has used so far. */
+const cpuMs = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+};
+const cpuPerRequest = new Map<string, { ms: number; n: number }>();
 
 const agent = new Agent({ keepAliveTimeout: 60_000, connections: 64 });
 const chatBody = (extra: object = {}) =>
@@ -40,9 +49,10 @@ async function once(t: Target, body: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** `clients` concurrent loops, `n` requests in all. */
+/** `clients` concurrent loops, `n` requests in all (and the proxy's CPU for them). */
 async function closedLoop(t: Target, clients: number, n: number): Promise<number[]> {
   const out: number[] = [];
+  const cpu0 = t.pid ? cpuMs(t.pid) : 0;
   const body = chatBody();
   let left = n;
   await Promise.all(
@@ -50,6 +60,10 @@ async function closedLoop(t: Target, clients: number, n: number): Promise<number
       while (left-- > 0) out.push(await once(t, body));
     }),
   );
+  if (t.pid) {
+    const c = cpuPerRequest.get(t.name) ?? { ms: 0, n: 0 };
+    cpuPerRequest.set(t.name, { ms: c.ms + cpuMs(t.pid) - cpu0, n: c.n + n });
+  }
   return out;
 }
 
@@ -106,13 +120,21 @@ async function interleaved(targets: Target[], measure: (t: Target) => Promise<nu
   return samples;
 }
 
+/** The tail of Portkey's own output (its errors explain its failures). */
+let portkeyLog = '';
+
 function startPortkey(dir: string, port: number): Promise<ChildProcess> {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefix', dir, PORTKEY], {
     stdio: 'inherit',
   });
   const script = join(dir, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
   if (!existsSync(script)) throw new Error(`${PORTKEY} has no build/start-server.js`);
-  const child = spawn(process.execPath, [script, `--port=${port}`, '--headless'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [script, `--port=${port}`, '--headless'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => (portkeyLog = (portkeyLog + d.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 20_000;
     const poll = () =>
@@ -144,7 +166,7 @@ async function main(): Promise<void> {
     stops.push(gateway.stop);
     const targets: Target[] = [
       { name: 'direct', url: neuron, headers: {} },
-      { name: 'cortex', url: gateway.url, headers: {} },
+      { name: 'cortex', url: gateway.url, headers: {}, pid: gateway.child.pid },
     ];
     let portkeyNote = '';
     if (process.env.CORTEX_BENCH_NO_PEER !== '1') {
@@ -155,6 +177,7 @@ async function main(): Promise<void> {
       targets.push({
         name: 'portkey',
         url: `http://127.0.0.1:${port}`,
+        pid: pk.pid,
         headers: {
           'x-portkey-provider': 'openai',
           'x-portkey-custom-host': `${neuron}/v1`,
@@ -163,6 +186,7 @@ async function main(): Promise<void> {
       });
     } else portkeyNote = ' Portkey left out (CORTEX_BENCH_NO_PEER=1).';
     for (const t of targets) await closedLoop(t, 4, 300); // warm-up: JIT, connections
+    cpuPerRequest.clear();
 
     const rows: string[] = [];
     const added = new Map<string, Map<string, { p50: number; p99: number }>>();
@@ -207,8 +231,10 @@ async function main(): Promise<void> {
       const errors = results.filter((r): r is string => typeof r === 'string');
       const rate = rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : 0;
       if (t.name === 'direct') directRate = rate;
+      const why = t.name === 'portkey' && errors.length ? /^.*(TypeError|Error):.*$/m.exec(portkeyLog)?.[0] : undefined;
+      const error = [errors[0], why && `its log: \`${why.trim().slice(0, 120)}\``].filter(Boolean).join('; ');
       streamRows.push(
-        `| ${t.name} | ${rates.length}/8 | ${rate ? rate.toFixed(1) : '—'} | ${rate && directRate ? `${(rate / directRate).toFixed(3)}×` : '—'} | ${errors[0] ? errors[0].replace(/\|/g, '/').slice(0, 100) : ''} |`,
+        `| ${t.name} | ${rates.length}/8 | ${rate ? rate.toFixed(1) : '—'} | ${rate && directRate ? `${(rate / directRate).toFixed(3)}×` : '—'} | ${error.replace(/\|/g, '/')} |`,
       );
       console.log(streamRows.at(-1));
     }
@@ -228,6 +254,12 @@ async function main(): Promise<void> {
       ...rows,
       '',
       `Targets: cortex p50 added at 1 client ≤ 0.5 ms: **${ms(c1.get('cortex')!.p50)} ms**${pk8 ? `; at 8 clients ≤ ⅓ of Portkey's: **${ms(c8.get('cortex')!.p50)} vs ${ms(pk8.p50)} ms (${(c8.get('cortex')!.p50 / pk8.p50).toFixed(2)}×)**` : ''}.`,
+      '',
+      `Proxy CPU per request (user + system from /proc over every closed-loop block, the kernel's loopback writes included): ${[
+        ...cpuPerRequest,
+      ]
+        .map(([name, c]) => `${name} **${(c.ms / c.n).toFixed(3)} ms**`)
+        .join(', ')}.`,
       '',
       'Streaming: 8 concurrent streams of 200 tokens from a neuron pacing 200 tok/s; client-side decode rate (mean of streams).',
       '',
