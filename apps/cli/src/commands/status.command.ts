@@ -28,6 +28,7 @@ export interface Fleet {
       last_used_at: string | null;
       vram_mb: number | null;
       estimated_vram_mb?: number | null;
+      servable?: { ok: boolean; reason?: string; detail?: string };
     }>;
   }>;
 }
@@ -91,7 +92,7 @@ export function format(fleet: Fleet, colour = false): string {
     for (const d of n.devices)
       lines.push(`    device ${d.id} ${state(d.state)} ${d.vram_free_mb ?? '?'}/${d.vram_total_mb} MB free`);
     for (const m of n.models) {
-      const pin = m.pinned ? ' pinned' : '';
+      const pin = `${m.pinned ? ' pinned' : ''}${m.servable?.ok === false ? ` ${red(`UNSERVABLE (${m.servable.reason}: ${m.servable.detail ?? ''})`)}` : ''}`;
       const mb = m.vram_mb || m.estimated_vram_mb;
       const plain =
         m.status === 'loading' && m.load_progress !== undefined

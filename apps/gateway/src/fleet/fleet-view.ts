@@ -87,11 +87,25 @@ export function modelList(
 export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
   const healthy = nodes.filter((n) => n.healthy).length;
   const failedDevice = nodes.some((n) => n.devices.some((d) => d.state === 'failed'));
-  const status =
-    nodes.length === 0 || healthy === 0 ? 'degraded' : healthy < nodes.length || failedDevice ? 'impaired' : 'ok';
+  const unservable = nodes
+    .filter((n) => n.healthy)
+    .flatMap((n) =>
+      n.models
+        .filter((m) => m.status === 'loaded' && m.servable?.ok === false)
+        .map((m) => ({
+          node: n.name,
+          model: m.id,
+          reason: m.servable!.reason ?? null,
+          detail: m.servable!.detail ?? null,
+        })),
+    );
+  const impaired = healthy < nodes.length || failedDevice || unservable.length > 0;
+  const status = nodes.length === 0 || healthy === 0 ? 'degraded' : impaired ? 'impaired' : 'ok';
   return {
     status,
     nodes: { healthy, total: nodes.length },
+    // Only when some resident model cannot serve (reference §10.3).
+    ...(unservable.length ? { unservable } : {}),
     eviction: cfg.eviction.strategy,
     neurons: nodes.map((n) => ({
       name: n.name,

@@ -78,8 +78,28 @@ export class RouterService {
         return this.remembered(
           id,
           opts.session,
-          untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, opts.signal), opts.signal),
+          untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, requested, opts), opts.signal),
         );
+      case 'unservable': {
+        // Every replica says it cannot start a request: load another copy where one fits, else say why.
+        const entry = this.catalogue.get(id);
+        const why = `model '${id}' is loaded on ${r.node.name} but cannot serve there (${r.model.servable?.reason ?? 'unservable'}: ${r.model.servable?.detail ?? 'no detail'})`;
+        if (!entry) throw new CortexError('insufficient_capacity', why, { retryAfterS: 5 });
+        const holders = this.fleet
+          .replicas(id)
+          .filter((h) => h.model.servable?.ok === false)
+          .map((h) => h.node.name);
+        opts.onWait?.();
+        return this.remembered(
+          id,
+          opts.session,
+          this.coldLoad(entry, [...(opts.exclude ?? []), ...holders], undefined, opts.signal).catch((err: Error) => {
+            throw new CortexError('insufficient_capacity', `${why}; no other neuron can take it: ${err.message}`, {
+              retryAfterS: 5,
+            });
+          }),
+        );
+      }
       case 'absent': {
         const entry = this.catalogue.get(id);
         if (!entry) {
@@ -229,15 +249,19 @@ export class RouterService {
     return { node, modelId: entry.id, coldStart: true };
   }
 
-  /** Another gateway (or an admin) is loading it on `node`: wait until it is loaded there. */
-  private async waitForLoad(node: NodeState, id: string, signal?: AbortSignal): Promise<Route> {
+  /**
+   * Another gateway (or an admin) is loading it on `node`: wait until it is loaded there. A copy
+   * that loads but cannot serve there is routed again (around it).
+   */
+  private async waitForLoad(node: NodeState, id: string, requested: string, opts: RouteOptions): Promise<Route> {
     const end = Date.now() + this.cfg.upstream.load_timeout_s * 1000;
-    while (Date.now() < end && !signal?.aborted) {
+    while (Date.now() < end && !opts.signal?.aborted) {
       await new Promise((r) => setTimeout(r, 250));
       const models = await this.client.models(node, this.cfg.poller.timeout_ms).catch(() => null);
       const m = models?.data.find((x) => x.id === id);
       if (m?.status === 'loaded') {
         this.fleet.upsertModel(node.name, m);
+        if (m.servable?.ok === false) return this.route(requested, opts);
         return { node, modelId: id, coldStart: true };
       }
       if (!m || m.status === 'failed') break;

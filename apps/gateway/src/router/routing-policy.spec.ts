@@ -155,3 +155,28 @@ describe('placeModel', () => {
     expect(deviceFree(n, 'cuda-0', ctx.sizeOf)).toBe(5000);
   });
 });
+
+describe('servability', () => {
+  const unservable = { ok: false, reason: 'insufficient_vram' as const, detail: '-5 MiB free' };
+
+  it('skips a replica whose neuron says it cannot serve; absent `servable` counts as servable', () => {
+    const nodes = [node('a', [model('m', { servable: unservable })]), node('b', [model('m', { in_flight: 3 })])];
+    const r = findReplica(nodes, 'm');
+    expect(r.kind === 'loaded' && r.node.name).toBe('b');
+  });
+
+  it('says unservable, naming the node, when no replica can serve', () => {
+    const nodes = [
+      node('b', [model('m', { servable: unservable })]),
+      node('a', [model('m', { servable: unservable })]),
+    ];
+    const r = findReplica(nodes, 'm');
+    expect(r.kind).toBe('unservable');
+    expect(r.kind === 'unservable' && r.node.name).toBe('a');
+  });
+
+  it('prefers waiting for a load elsewhere over an unservable replica', () => {
+    const nodes = [node('a', [model('m', { servable: unservable })]), node('b', [model('m', { status: 'loading' })])];
+    expect(findReplica(nodes, 'm').kind).toBe('loading');
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Where a request goes, as pure functions over the polled fleet: the least-busy healthy replica
- * that has the model loaded (in_flight + queue_depth, ties by node name), unless the request's session
+ * that has the model loaded and servable (in_flight + queue_depth, ties by node name), unless the request's session
  * is warm on another replica that is not busier by more than the affinity margin; else wait for one that is
  * recovering or loading; else a placement for a cold load — feasible nodes by pinned_on and
  * min_device_vram_mb, preferring a device where it fits now, then one where it fits after
@@ -14,6 +14,7 @@ export type Lookup =
   | Replica
   | { kind: 'recovering'; node: NodeState }
   | { kind: 'loading'; node: NodeState }
+  | { kind: 'unservable'; node: NodeState; model: NeuronModel }
   | { kind: 'absent' }
   | { kind: 'no_healthy_nodes' };
 
@@ -71,8 +72,14 @@ export function findReplica(
   const here = (held ?? heldBy(nodes, modelId)).filter((h) => h.node.healthy && !exclude.includes(h.node.name));
   let best: Held | undefined;
   let home: Held | undefined;
+  let unservable: Held | undefined;
   for (const h of here) {
     if (h.model.status !== 'loaded') continue;
+    // A neuron that says the replica cannot start a request is skipped (absent `servable` = servable).
+    if (h.model.servable?.ok === false) {
+      if (!unservable || h.node.name < unservable.node.name) unservable = h;
+      continue;
+    }
     if (!best || before(h, best)) best = h;
     const warm =
       affinity && (h.model.kv?.warm_sessions.includes(affinity.session) || h.node.name === affinity.lastNode);
@@ -88,6 +95,7 @@ export function findReplica(
   if (recovering) return { kind: 'recovering', node: recovering.node };
   const loading = first('loading');
   if (loading) return { kind: 'loading', node: loading.node };
+  if (unservable) return { kind: 'unservable', node: unservable.node, model: unservable.model };
   return { kind: 'absent' };
 }
 

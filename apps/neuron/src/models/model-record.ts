@@ -1,5 +1,5 @@
 /** What the neuron knows about one model; `/models` lists these in the contract's NeuronModel shape. */
-import type { KvSnapshot, ModelStatus, NeuronModel } from '@app/core';
+import type { KvSnapshot, ModelStatus, NeuronModel, Servable } from '@app/core';
 import { Admission } from '../inference/admission';
 
 export type { ModelStatus };
@@ -58,7 +58,7 @@ export function newRecord(
   };
 }
 
-export function describeModel(r: ModelRecord): NeuronModel {
+export function describeModel(r: ModelRecord, servable?: Servable): NeuronModel {
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   return {
     id: r.id,
@@ -80,6 +80,7 @@ export function describeModel(r: ModelRecord): NeuronModel {
     pinned: r.pinned,
     error: r.error,
     ...(r.kv ? { kv: describeKv(r.kv, r.sequences ?? r.maxInFlight) } : {}),
+    ...(servable ? { servable } : {}),
   };
 }
 

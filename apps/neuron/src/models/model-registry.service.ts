@@ -13,6 +13,7 @@ import {
   type EstimateResponse,
   type LoadModelRequest,
   type NeuronConfig,
+  type Servable,
   resolveSource,
 } from '@app/core';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
@@ -22,6 +23,7 @@ import { modelNotFound, toCortexError } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
+import { servability } from './servability';
 
 export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
 
@@ -93,6 +95,18 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       default:
         throw modelNotFound(id);
     }
+  }
+
+  /** Whether `r` can start a request now (models/servability.ts). */
+  servable(r: ModelRecord): Servable | undefined {
+    const sup = this.devices.get(r.deviceId);
+    if (!sup)
+      return r.status === 'loaded' ? { ok: false, reason: 'unavailable', detail: 'its device is gone' } : undefined;
+    return servability(
+      r,
+      sup.device.vramTotalMb,
+      this.list().filter((m) => m.deviceId === r.deviceId),
+    );
   }
 
   supervisorOf(r: ModelRecord): DeviceSupervisor {

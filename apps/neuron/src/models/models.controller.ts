@@ -20,7 +20,7 @@ export class ModelsController {
 
   @Get()
   list() {
-    return { object: 'list', data: this.registry.list().map(describeModel) };
+    return { object: 'list', data: this.registry.list().map((r) => describeModel(r, this.registry.servable(r))) };
   }
 
   @Post('load')
@@ -31,7 +31,8 @@ export class ModelsController {
       await reply.status(202).send(describeModel(this.registry.get(dto.id)!));
       return;
     }
-    await reply.status(200).send(describeModel(await job));
+    const loaded = await job;
+    await reply.status(200).send(describeModel(loaded, this.registry.servable(loaded)));
   }
 
   @Post('estimate')
@@ -43,7 +44,8 @@ export class ModelsController {
   @Post('pin')
   @HttpCode(200)
   pin(@Body() dto: PinModelDto) {
-    return describeModel(this.registry.pin(dto.id, dto.pinned ?? true));
+    const pinned = this.registry.pin(dto.id, dto.pinned ?? true);
+    return describeModel(pinned, this.registry.servable(pinned));
   }
 
   @Post('unload')

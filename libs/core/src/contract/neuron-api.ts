@@ -29,6 +29,17 @@ export interface NeuronModel {
   error?: string | null;
   /** Agent sessions' KV caches (absent from older neurons, and before the first request). */
   kv?: NeuronModelKv;
+  /**
+   * Whether a resident model can start a request now; absent means servable (older neurons, and
+   * models not loaded). The gateway skips replicas with `ok: false`.
+   */
+  servable?: Servable;
+}
+
+export interface Servable {
+  ok: boolean;
+  reason?: 'insufficient_vram' | 'unavailable';
+  detail?: string;
 }
 
 /** GET /models `kv`: which sessions' prefixes are warm, and how prefixes have been served. */
