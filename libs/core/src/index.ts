@@ -9,6 +9,7 @@ export {
   IsBool,
   IsNonEmptyString,
   IsTableList,
+  IsStringList,
   OneOf,
   IsModelSource,
   customValidator,

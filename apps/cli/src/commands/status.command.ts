@@ -16,7 +16,13 @@ export interface Fleet {
     name: string;
     healthy: boolean;
     last_error: string | null;
-    devices: Array<{ id: string; state: string; vram_free_mb: number | null; vram_total_mb: number }>;
+    devices: Array<{
+      id: string;
+      state: string;
+      vram_free_mb: number | null;
+      vram_total_mb: number;
+      group?: string | null;
+    }>;
     models: Array<{
       id: string;
       status: string;
@@ -90,7 +96,9 @@ export function format(fleet: Fleet, colour = false): string {
   for (const n of fleet.neurons) {
     lines.push(`  ${n.name}: ${n.healthy ? green('healthy') : red(`UNHEALTHY (${n.last_error ?? 'no answer'})`)}`);
     for (const d of n.devices)
-      lines.push(`    device ${d.id} ${state(d.state)} ${d.vram_free_mb ?? '?'}/${d.vram_total_mb} MB free`);
+      lines.push(
+        `    device ${d.id} ${state(d.state)} ${d.vram_free_mb ?? '?'}/${d.vram_total_mb} MB free${d.group ? ` (group ${d.group})` : ''}`,
+      );
     for (const m of n.models) {
       const pin = `${m.pinned ? ' pinned' : ''}${m.servable?.ok === false ? ` ${red(`UNSERVABLE (${m.servable.reason}: ${m.servable.detail ?? ''})`)}` : ''}`;
       const mb = m.vram_mb || m.estimated_vram_mb;

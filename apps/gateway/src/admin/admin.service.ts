@@ -63,6 +63,7 @@ export class AdminService {
       dry_run: true,
       node: plan.node.name,
       device: plan.device,
+      ...(plan.devices ? { devices: plan.devices } : {}),
       need_mb: plan.needMb,
       free_mb: plan.freeMb,
       evict: plan.victims.map((v) => v.id),

@@ -46,6 +46,7 @@ export function modelList(
                   needMb: entry.vram_mb ?? 0,
                   pinnedOn: entry.pinned_on,
                   minDeviceVramMb: entry.min_device_vram_mb,
+                  minDevices: entry.min_devices,
                   priority: 100,
                 },
                 { ...ctx, priorityOf: () => 0 },

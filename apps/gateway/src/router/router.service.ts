@@ -189,6 +189,7 @@ export class RouterService {
       needMbOn,
       pinnedOn: entry.pinned_on,
       minDeviceVramMb: entry.min_device_vram_mb,
+      minDevices: entry.min_devices,
       priority: this.catalogue.priority(entry.id),
     };
     const placed = placeModel(nodes, incoming, this.evictor.context());
@@ -203,9 +204,10 @@ export class RouterService {
           { retryAfterS: 3 },
         );
       }
+      const why = placed.reasons.length ? ` (${placed.reasons.join('; ')})` : '';
       throw new CortexError(
         'service_unavailable',
-        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints`,
+        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints${why}`,
         { param: 'model', status: 404 },
       );
     }
@@ -220,7 +222,7 @@ export class RouterService {
   }
 
   private async placeWithin(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
-    const { node, device, victims } = await this.plan(entry, exclude, only, deadline);
+    const { node, device, devices, victims } = await this.plan(entry, exclude, only, deadline);
     for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`, deadline);
     this.log.log(
       `cold-loading ${entry.id} on ${node.name}/${device}${victims.length ? ` after evicting ${victims.map((v) => v.id).join(', ')}` : ''}`,
@@ -232,7 +234,7 @@ export class RouterService {
         source: entry.source,
         context_size: entry.context_size,
         max_in_flight: entry.max_in_flight,
-        device,
+        ...(devices ? { devices, min_devices: devices.length } : { device }),
       };
       loaded = await this.client.load(node, spec, {
         signal: deadline,

@@ -138,7 +138,10 @@ describe('placeModel', () => {
     expect(placeModel(nodes, { ...incoming, minDeviceVramMb: 40000 }, ctx)).toMatchObject({
       placement: { node: { name: 'b' } },
     });
-    expect(placeModel(nodes, { ...incoming, pinnedOn: ['zzz'] }, ctx)).toEqual({ kind: 'infeasible' });
+    expect(placeModel(nodes, { ...incoming, pinnedOn: ['zzz'] }, ctx)).toEqual({
+      kind: 'infeasible',
+      reasons: ['a: not in pinned_on', 'b: not in pinned_on'],
+    });
   });
 
   it('says no_room when even evictions cannot make room', () => {
@@ -178,5 +181,57 @@ describe('servability', () => {
   it('prefers waiting for a load elsewhere over an unservable replica', () => {
     const nodes = [node('a', [model('m', { servable: unservable })]), node('b', [model('m', { status: 'loading' })])];
     expect(findReplica(nodes, 'm').kind).toBe('loading');
+  });
+});
+
+describe('device groups (min_devices)', () => {
+  const incoming = { id: 'new', needMb: 8000, priority: 100 };
+  const dev = (id: string, totalMb = 24000, extra: Partial<NodeState['devices'][number]> = {}) => ({
+    id,
+    kind: 'cuda' as const,
+    state: 'ready',
+    vram_total_mb: totalMb,
+    vram_free_mb: null,
+    ...extra,
+  });
+  const big = { ...incoming, id: 'big', needMb: 40000, minDevices: 2 };
+
+  it('refuses a node with too few devices, or too few above the floor, saying which and why', () => {
+    const one = node('one');
+    const small = node('small', [], { devices: [dev('cuda-0', 24000), dev('cuda-1', 16000)] });
+    expect(placeModel([one, small], { ...big, minDeviceVramMb: 20000 }, ctx)).toEqual({
+      kind: 'infeasible',
+      reasons: [
+        'one: 1 usable device(s), min_devices is 2',
+        'small: 1 device(s) with at least 20000 MB (min_device_vram_mb), needs 2',
+      ],
+    });
+  });
+
+  it('takes the emptiest devices whole, its room their summed memory, and evicts every model on them', () => {
+    const n = node('n', [model('x', { device: 'cuda-1', vram_mb: 1000 })], {
+      devices: [dev('cuda-0'), dev('cuda-1'), dev('cuda-2')],
+    });
+    const r = placeModel([n], big, ctx);
+    expect(r).toMatchObject({
+      kind: 'placed',
+      placement: { device: 'cuda-0+cuda-2', devices: ['cuda-0', 'cuda-2'], victims: [] },
+    });
+    const full = node('n', [model('x', { device: 'cuda-0' }), model('y', { device: 'cuda-1' })], {
+      devices: [dev('cuda-0'), dev('cuda-1')],
+    });
+    const p = placeModel([full], big, ctx);
+    expect(p.kind === 'placed' && p.placement.victims.map((v) => v.id).sort()).toEqual(['x', 'y']);
+    expect(placeModel([full], { ...big, needMb: 50000 }, ctx)).toEqual({ kind: 'no_room' });
+  });
+
+  it('counts a group model on every device it occupies, and evicts it whole to free one of them', () => {
+    const grouped = model('g', { device: 'cuda-0+cuda-1', devices: ['cuda-0', 'cuda-1'], vram_mb: 30000 });
+    const n = node('n', [grouped], {
+      devices: [dev('cuda-0', 24000, { group: 'cuda-0+cuda-1' }), dev('cuda-1', 24000, { group: 'cuda-0+cuda-1' })],
+    });
+    expect(deviceFree(n, 'cuda-0', (m) => m.vram_mb ?? 0)).toBe(9000);
+    const r = placeModel([n], { ...incoming, needMb: 4000 }, ctx);
+    expect(r.kind === 'placed' && r.placement.victims.map((v) => v.id)).toEqual(['g']);
   });
 });

@@ -2,12 +2,9 @@
  * Where a request goes, as pure functions over the polled fleet: the least-busy healthy replica
  * that has the model loaded and servable (in_flight + queue_depth, ties by node name), unless the request's session
  * is warm on another replica that is not busier by more than the affinity margin; else wait for one that is
- * recovering or loading; else a placement for a cold load — feasible nodes by pinned_on and
- * min_device_vram_mb, preferring a device where it fits now, then one where it fits after
- * evictions, then the most free memory, then the name.
+ * recovering or loading; else a placement for a cold load (placement.ts).
  */
 import type { NeuronModel, NodeState } from '../poller/fleet.types';
-import { chooseVictims, type EvictionContext } from '../evictor/eviction-policy';
 
 export type Replica = { kind: 'loaded'; node: NodeState; model: NeuronModel };
 export type Lookup =
@@ -101,66 +98,4 @@ export function findReplica(
 
 const load = (m: NeuronModel): number => m.in_flight + m.queue_depth;
 
-export interface Incoming {
-  id: string;
-  /** Memory it needs where no per-node figure is known. */
-  needMb: number;
-  /** Memory it needs on each node (its neuron's estimate), by node name. */
-  needMbOn?: Record<string, number>;
-  pinnedOn?: string[];
-  minDeviceVramMb?: number;
-  priority: number;
-}
-
-export interface Placement {
-  node: NodeState;
-  device: string;
-  freeMb: number;
-  victims: NeuronModel[];
-}
-
-/** Free memory of a device: what it reports, but never more than its total minus what is resident. */
-export function deviceFree(node: NodeState, deviceId: string, sizeOf: (m: NeuronModel) => number): number {
-  const d = node.devices.find((x) => x.id === deviceId);
-  if (!d) return 0;
-  const resident = node.models
-    .filter((m) => m.device === deviceId && m.status !== 'failed')
-    .reduce((s, m) => s + sizeOf(m), 0);
-  const computed = d.vram_total_mb - resident;
-  return Math.max(0, Math.min(d.vram_free_mb ?? computed, computed));
-}
-
-export type PlacementResult = { kind: 'placed'; placement: Placement } | { kind: 'infeasible' } | { kind: 'no_room' };
-
-export function placeModel(nodes: NodeState[], incoming: Incoming, ctx: EvictionContext): PlacementResult {
-  const feasible = nodes.filter(
-    (n) => n.healthy && n.discovered && (!incoming.pinnedOn?.length || incoming.pinnedOn.includes(n.name)),
-  );
-  const candidates = feasible.flatMap((node) =>
-    node.devices
-      .filter((d) => d.state !== 'failed' && d.vram_total_mb >= (incoming.minDeviceVramMb ?? 0))
-      .map((d) => {
-        const need = incoming.needMbOn?.[node.name] ?? incoming.needMb;
-        const freeMb = deviceFree(node, d.id, ctx.sizeOf);
-        const resident = node.models.filter((m) => m.device === d.id);
-        const victims = chooseVictims(resident, need, freeMb, incoming.priority, ctx);
-        return { node, device: d.id, freeMb, victims, fitsFree: freeMb >= need };
-      }),
-  );
-  if (!candidates.length) return { kind: 'infeasible' };
-  const ranked = candidates
-    .filter((c) => c.victims !== null)
-    .sort(
-      (a, b) =>
-        Number(b.fitsFree) - Number(a.fitsFree) ||
-        b.freeMb - a.freeMb ||
-        a.node.name.localeCompare(b.node.name) ||
-        a.device.localeCompare(b.device),
-    );
-  const best = ranked[0];
-  if (!best) return { kind: 'no_room' };
-  return {
-    kind: 'placed',
-    placement: { node: best.node, device: best.device, freeMb: best.freeMb, victims: best.victims! },
-  };
-}
+export * from './placement';

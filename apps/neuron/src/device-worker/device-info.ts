@@ -1,4 +1,4 @@
-/** A device a neuron drives: one worker child each. */
+/** A device a neuron drives (one worker child each), or a group of them one worker owns. */
 export interface DeviceInfo {
   /** `cpu`, `cpu-1`, `cuda-0` … */
   id: string;
@@ -7,6 +7,10 @@ export interface DeviceInfo {
   index: number | null;
   name: string;
   vramTotalMb: number;
+  /** A device group: the devices its one worker owns (their memory summed in vramTotalMb). */
+  members?: string[];
+  /** CUDA indexes of a group's devices (CUDA_VISIBLE_DEVICES); node-llama-cpp splits layers over them. */
+  indexes?: number[];
 }
 
 export type DeviceState = 'starting' | 'ready' | 'recovering' | 'failed' | 'stopped';

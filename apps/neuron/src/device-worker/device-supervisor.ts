@@ -156,6 +156,7 @@ export class DeviceSupervisor {
   async stop(): Promise<void> {
     this.state = 'stopped';
     clearInterval(this.watchdog);
+    this.watchdog = undefined; // a device a group gave back starts again
     clearTimeout(this.restartTimer);
     this.rejectWaiters(new DeviceUnavailableError(this.device.id, 'stopped'));
     const child = this.detach();
@@ -199,7 +200,11 @@ export class DeviceSupervisor {
       ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
     };
     const env: Record<string, string> = { [WORKER_CONFIG_ENV]: JSON.stringify(cfg) };
-    env.CUDA_VISIBLE_DEVICES = this.device.index === null ? '' : String(this.device.index);
+    env.CUDA_VISIBLE_DEVICES = this.device.indexes
+      ? this.device.indexes.join(',')
+      : this.device.index === null
+        ? ''
+        : String(this.device.index);
     // On a CPU device every decode and sample runs on libuv's pool; with one pool thread they stay on
     // one OS thread instead of hopping between four, which measured ~5% faster batch-1 decode and the
     // same 8-stream aggregate (docs/engine-throughput.md). An operator's UV_THREADPOOL_SIZE wins.

@@ -12,6 +12,7 @@ import { DrainService } from '../http/drain.service';
 import { Public } from '../http/token.guard';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { NEURON_CONFIG } from '../neuron.tokens';
+import { residentMb } from '../models/servability';
 import { DeviceStatsService } from './device-stats.service';
 import { GpuTelemetry } from './gpu-telemetry.service';
 
@@ -49,24 +50,28 @@ export class HealthController {
   async status() {
     const devices = await Promise.all(
       this.devices.list().map(async (s) => {
+        // A grouped device is its group's worker: its state, pid, models, and a share of their memory.
+        const group = this.devices.groupOf(s.device.id);
+        const worker = group ?? s;
         const resident = this.registry
           .list()
-          .filter((r) => r.deviceId === s.device.id)
-          .reduce((sum, r) => sum + (r.vramMb ?? r.estimatedVramMb ?? 0), 0);
-        const st = await this.stats.of(s, resident);
+          .filter((r) => r.deviceId === worker.device.id)
+          .reduce((sum, r) => sum + residentMb(r) / (r.devices?.length ?? 1), 0);
+        const st = await this.stats.of(s, Math.round(resident));
         const gpu = s.device.index === null ? null : await this.gpus.of(s.device.id, s.device.index);
         return {
           id: s.device.id,
           kind: s.device.kind,
-          state: s.state,
-          pid: s.pid ?? null,
-          restarts: s.restarts,
-          last_fault: s.lastFault,
+          state: worker.state,
+          group: group?.device.id ?? null,
+          pid: worker.pid ?? null,
+          restarts: s.restarts + (group?.restarts ?? 0),
+          last_fault: worker.lastFault ?? s.lastFault,
           vram_total_mb: st?.vramTotalMb ?? s.device.vramTotalMb,
           vram_free_mb: st?.vramFreeMb ?? null,
           vram_used_mb: st?.vramUsedMb ?? null,
           ...(gpu ? { utilization_pct: gpu.utilizationPct, temperature_c: gpu.temperatureC } : {}),
-          models: s.models,
+          models: worker.models,
         };
       }),
     );
@@ -109,7 +114,8 @@ export class HealthController {
       },
       ...this.devices.list().map((s) => () => {
         const i = this.indicators.check(s.device.id);
-        return s.state === 'failed' || s.state === 'stopped' ? i.down({ state: s.state }) : i.up({ state: s.state });
+        const state = (this.devices.groupOf(s.device.id) ?? s).state;
+        return state === 'failed' || state === 'stopped' ? i.down({ state }) : i.up({ state });
       }),
     ]);
   }

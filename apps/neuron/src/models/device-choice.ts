@@ -1,8 +1,10 @@
 /**
  * Which device a new model goes on: the one named, or the usable device with the most memory left
- * after the estimates of what it already holds (then the fewest models, then by id).
+ * after the estimates of what it already holds (then the fewest models, then by id). A model asking
+ * for several devices gets a group of free ones: those named, or the largest free devices.
  */
-import { CortexError } from '@app/core';
+import { CortexError, type LoadModelRequest } from '@app/core';
+import type { DeviceWorkerService } from '../device-worker/device-worker.service';
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import type { ModelRecord } from './model-record';
 
@@ -17,6 +19,11 @@ export function chooseDevice(all: DeviceSupervisor[], records: ModelRecord[], wa
     }
     if (sup.state === 'failed')
       throw new CortexError('device_failed', `device ${wanted} has failed`, { param: 'device' });
+    if (sup.state === 'stopped')
+      throw new CortexError('device_busy', `device ${wanted} is held by a device group`, {
+        param: 'device',
+        retryAfterS: 5,
+      });
     return sup;
   }
   const usable = all.filter((s) => s.state !== 'failed' && s.state !== 'stopped');
@@ -29,4 +36,60 @@ export function chooseDevice(all: DeviceSupervisor[], records: ModelRecord[], wa
       a.models.length - b.models.length ||
       a.device.id.localeCompare(b.device.id),
   )[0]!;
+}
+
+/**
+ * The devices of the group a load asks for (`devices`, else `min_devices` > 1 free ones: ready, no
+ * model resident or loading, largest first), or null for a one-device load.
+ */
+export function groupMembers(
+  req: Pick<LoadModelRequest, 'id' | 'devices' | 'min_devices'>,
+  devices: Pick<DeviceWorkerService, 'list' | 'groupOf'>,
+  records: ModelRecord[],
+): string[] | null {
+  const n = Math.max(req.min_devices ?? 1, req.devices?.length ?? 0);
+  if (n <= 1) return null;
+  const all = devices.list();
+  if (n > all.length)
+    throw new CortexError('invalid_body', `min_devices: ${n} is more than this neuron's ${all.length} device(s)`, {
+      param: 'min_devices',
+    });
+  if (req.devices?.length) {
+    const unknown = req.devices.find((id) => !all.some((s) => s.device.id === id));
+    if (unknown)
+      throw new CortexError('device_not_found', `devices: no device "${unknown}" on this neuron`, { param: 'devices' });
+    const busy = req.devices.find(
+      (id) =>
+        devices.groupOf(id) ||
+        records.some((r) => r.deviceId === id) ||
+        all.find((s) => s.device.id === id)!.state !== 'ready',
+    );
+    if (busy)
+      throw new CortexError('device_busy', `devices: ${busy} is not free (a group needs its devices ready and empty)`, {
+        param: 'devices',
+        retryAfterS: 5,
+      });
+    if (req.devices.length < n)
+      throw new CortexError('invalid_body', `devices: names ${req.devices.length} devices but min_devices is ${n}`, {
+        param: 'devices',
+      });
+    return req.devices;
+  }
+  const free = all
+    .filter(
+      (s) =>
+        s.state === 'ready' &&
+        !s.models.length &&
+        !devices.groupOf(s.device.id) &&
+        !records.some((r) => r.deviceId === s.device.id),
+    )
+    .sort((a, b) => b.device.vramTotalMb - a.device.vramTotalMb || a.device.id.localeCompare(b.device.id));
+  if (free.length < n) {
+    throw new CortexError(
+      'insufficient_capacity',
+      `model '${req.id}' needs ${n} free devices for one worker; ${free.length} of this neuron's ${all.length} are free (${free.map((s) => s.device.id).join(', ') || 'none'})`,
+      { param: 'min_devices', retryAfterS: 5 },
+    );
+  }
+  return free.slice(0, n).map((s) => s.device.id);
 }

@@ -7,7 +7,10 @@ export type { ModelStatus };
 export interface ModelRecord {
   id: string;
   source: string;
+  /** Its device, or its device group's id (`cpu-0+cpu-1`). */
   deviceId: string;
+  /** The devices of its group, when one worker holds it across several. */
+  devices?: string[];
   status: ModelStatus;
   loadProgress: number;
   vramMb: number | null;
@@ -64,6 +67,7 @@ export function describeModel(r: ModelRecord, servable?: Servable): NeuronModel 
     id: r.id,
     source: r.source,
     device: r.deviceId,
+    ...(r.devices ? { devices: r.devices } : {}),
     status: r.status,
     load_progress: Math.round(r.loadProgress * 1000) / 1000,
     vram_mb: r.vramMb,

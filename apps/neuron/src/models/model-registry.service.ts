@@ -21,7 +21,7 @@ import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { ModelDownloadService } from '../downloads/model-download.service';
 import { modelNotFound, toCortexError } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
-import { chooseDevice } from './device-choice';
+import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
 import { servability } from './servability';
 
@@ -136,17 +136,21 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     }
     const resolved = resolveSource(req.source, this.cfg.models_dir);
     if (resolved.kind === 'remote') this.downloads.assertAllowed(resolved.uri);
-    const sup = chooseDevice(this.devices.list(), this.list(), req.device);
-    const maxInFlight = this.seats(req.max_in_flight, sup);
-    const record = newRecord(req.id, req.source, sup.device.id, maxInFlight, this.cfg.admission);
+    const members = groupMembers(req, this.devices, this.list());
+    const one = members ? this.devices.get(members[0]!)! : chooseDevice(this.devices.list(), this.list(), req.device);
+    const maxInFlight = this.seats(req.max_in_flight, one);
+    const deviceId = members ? members.join('+') : one.device.id;
+    const record = newRecord(req.id, req.source, deviceId, maxInFlight, this.cfg.admission);
+    if (members) record.devices = members;
     this.records.set(req.id, record);
-    this.log.log(`loading ${req.id} from ${req.source} on ${sup.device.id}`);
+    this.log.log(`loading ${req.id} from ${req.source} on ${deviceId}`);
     const started = Date.now();
-    const job = this.loadOnDevice(record, sup, req, resolved)
+    const onDevice = members
+      ? this.devices.formGroup(members).then((group) => this.loadOnDevice(record, group, req, resolved))
+      : this.loadOnDevice(record, one, req, resolved);
+    const job = onDevice
       .then(() => {
-        this.log.log(
-          `loaded ${req.id} on ${sup.device.id} in ${Date.now() - started} ms (context ${record.contextSize})`,
-        );
+        this.log.log(`loaded ${req.id} on ${deviceId} in ${Date.now() - started} ms (context ${record.contextSize})`);
         return record;
       })
       .catch((err: Error) => {
@@ -160,6 +164,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       .finally(() => {
         if (this.loads.get(req.id) === job) this.loads.delete(req.id);
         delete record.cancelLoad;
+        if (members && record.status !== 'loaded') void this.releaseGroup(deviceId, req.id);
       });
     this.loads.set(req.id, job);
     return job;
@@ -254,7 +259,14 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     this.records.delete(id);
     await this.devices.get(r.deviceId)?.unload(id);
     this.log.log(`unloaded ${id} from ${r.deviceId}${opts.force ? ' (forced)' : ''}`);
+    if (r.devices) await this.releaseGroup(r.deviceId, id);
     return 'unloaded';
+  }
+
+  /** A group with no model left (`leaving` aside) gives its devices their own workers back. */
+  private async releaseGroup(groupId: string, leaving: string): Promise<void> {
+    if (this.list().some((m) => m.deviceId === groupId && m.id !== leaving)) return;
+    await this.devices.dissolve(groupId);
   }
 
   private async cancelLoad(r: ModelRecord, opts: UnloadOptions): Promise<'cancelled'> {

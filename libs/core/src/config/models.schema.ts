@@ -33,6 +33,8 @@ export class ModelEntry {
   /** Only these neurons may hold the model. */
   @IsOptional() @IsStringList() pinned_on?: string[];
   @IsOptional() @IntAtLeast(0) residency_priority?: number;
+  /** Devices one worker holds it across (a device group on one neuron), each ≥ min_device_vram_mb. */
+  @IsOptional() @IntAtLeast(1) min_devices?: number;
   @IsOptional() @IntAtLeast(0) min_device_vram_mb?: number;
   @IsOptional() @EachOneOf(CAPABILITIES) capabilities?: Capability[];
   /** Unload after this many idle seconds; overrides eviction.idle_unload_after_s. */

@@ -29,6 +29,8 @@ export interface NeuronModel {
   error?: string | null;
   /** Agent sessions' KV caches (absent from older neurons, and before the first request). */
   kv?: NeuronModelKv;
+  /** The devices of its group when one worker holds it across several (`device` is the group's id). */
+  devices?: string[];
   /**
    * Whether a resident model can start a request now; absent means servable (older neurons, and
    * models not loaded). The gateway skips replicas with `ok: false`.
@@ -80,6 +82,8 @@ export interface NeuronDevice {
   utilization_pct?: number | null;
   temperature_c?: number | null;
   models?: string[];
+  /** The device group (its id) whose worker holds this device now; its state is the group's. */
+  group?: string | null;
 }
 
 export interface NeuronHealth {
@@ -115,6 +119,10 @@ export interface LoadModelRequest {
   context_size?: number;
   max_in_flight?: number;
   device?: string;
+  /** Load it on one worker owning this many devices (a device group); the neuron picks free ones. */
+  min_devices?: number;
+  /** The devices of its group, by id (the gateway's choice); implies min_devices = their number. */
+  devices?: string[];
   /** false: answer 202 at once and report progress in GET /models. */
   wait?: boolean;
 }

@@ -1,7 +1,7 @@
 /** Bodies of /v1/completions, /v1/embeddings, /v1/tokenize and the lifecycle routes. */
 import { Type } from 'class-transformer';
-import { IsOptional, ValidateNested } from 'class-validator';
-import { IntAtLeast, IsBool, IsModelSource, IsNonEmptyString } from '@app/core';
+import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
+import { IntAtLeast, IsBool, IsModelSource, IsNonEmptyString, IsStringList } from '@app/core';
 import { ChatMessageDto, SamplingDto } from './chat-completion.dto';
 import { IsEmbeddingInput, IsList, IsTools } from './validators';
 
@@ -29,6 +29,9 @@ export class LoadModelDto {
   @IsOptional() @IntAtLeast(16) context_size?: number;
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   @IsOptional() @IsNonEmptyString() device?: string;
+  /** A device group: one worker owning this many free devices (or exactly `devices`). */
+  @IsOptional() @IntAtLeast(1) min_devices?: number;
+  @IsOptional() @IsStringList() @ArrayMaxSize(64) devices?: string[];
   /** false: answer 202 at once and report progress in GET /models. */
   @IsOptional() @IsBool() wait?: boolean;
 }
