@@ -1,6 +1,7 @@
 /**
  * Finds the devices this neuron drives: CUDA GPUs from `nvidia-smi` when present, otherwise one CPU
- * device; `devices` in neuron.toml overrides ("auto" | ["cpu"] | [0, 1]).
+ * device; `devices` in neuron.toml overrides ("auto" | ["cpu"] | [0, 1]; ["cpu", "cpu"] makes CPU
+ * pseudo-devices, each with its budget from cpu_memory_mb).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { NeuronConfig } from '@app/core';
@@ -22,14 +23,21 @@ export function parseNvidiaSmi(csv: string): Gpu[] {
     .map(([index, name, mem]) => ({ index: Number(index), name: name!, memoryMb: Number(mem) || 0 }));
 }
 
-export function resolveDevices(selector: NeuronConfig['devices'], gpus: Gpu[], cpuMemMb: number): DeviceInfo[] {
+/** `cpuMemMb`: one budget for every CPU device, or one each (CPU pseudo-devices). */
+export function resolveDevices(
+  selector: NeuronConfig['devices'],
+  gpus: Gpu[],
+  cpuMemMb: number | number[],
+): DeviceInfo[] {
   const wanted = selector === 'auto' ? (gpus.length ? gpus.map((g) => g.index) : ['cpu' as const]) : selector;
   const cpuCount = wanted.filter((d) => d === 'cpu').length;
   let cpuSeen = 0;
   return wanted.map((d) => {
     if (d === 'cpu') {
-      const id = cpuCount > 1 ? `cpu-${cpuSeen++}` : 'cpu';
-      return { id, kind: 'cpu' as const, index: null, name: 'cpu', vramTotalMb: cpuMemMb };
+      const n = cpuSeen++;
+      const id = cpuCount > 1 ? `cpu-${n}` : 'cpu';
+      const budget = Array.isArray(cpuMemMb) ? (cpuMemMb[n] ?? cpuMemMb.at(-1)!) : cpuMemMb;
+      return { id, kind: 'cpu' as const, index: null, name: 'cpu', vramTotalMb: budget };
     }
     const gpu = gpus.find((g) => g.index === d);
     return {
@@ -49,7 +57,7 @@ export class DeviceDiscoveryService {
     @Inject(COMMAND_RUNNER) private readonly runner: CommandRunner,
   ) {}
 
-  async discover(cpuMemMb: number): Promise<DeviceInfo[]> {
+  async discover(cpuMemMb: number | number[]): Promise<DeviceInfo[]> {
     const needGpus = this.cfg.devices === 'auto' || this.cfg.devices.some((d) => d !== 'cpu');
     const out = needGpus
       ? await this.runner.run(

@@ -26,4 +26,11 @@ describe('device discovery', () => {
       { id: 'cuda-1', kind: 'cuda', index: 1, name: 'NVIDIA H100 80GB HBM3', vramTotalMb: 81559 },
     ]);
   });
+  it('gives CPU pseudo-devices their own budgets when cpu_memory_mb lists one each', () => {
+    expect(resolveDevices(['cpu', 'cpu', 'cpu'], [], [1000, 1000, 500]).map((d) => [d.id, d.vramTotalMb])).toEqual([
+      ['cpu-0', 1000],
+      ['cpu-1', 1000],
+      ['cpu-2', 500],
+    ]);
+  });
 });

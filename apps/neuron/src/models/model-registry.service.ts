@@ -137,7 +137,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const resolved = resolveSource(req.source, this.cfg.models_dir);
     if (resolved.kind === 'remote') this.downloads.assertAllowed(resolved.uri);
     const members = groupMembers(req, this.devices, this.list());
-    const one = members ? this.devices.get(members[0]!)! : chooseDevice(this.devices.list(), this.list(), req.device);
+    const wanted = req.device ?? (req.devices?.length === 1 ? req.devices[0] : undefined);
+    const one = members ? this.devices.get(members[0]!)! : chooseDevice(this.devices.list(), this.list(), wanted);
     const maxInFlight = this.seats(req.max_in_flight, one);
     const deviceId = members ? members.join('+') : one.device.id;
     const record = newRecord(req.id, req.source, deviceId, maxInFlight, this.cfg.admission);

@@ -69,6 +69,12 @@ export const IsDeviceList = customValidator(
   '"auto", or a list of "cpu" and distinct CUDA device indexes such as ["cpu"] or [0, 1]',
   isDeviceList,
 );
+const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+export const IsMemoryBudget = customValidator(
+  'isMemoryBudget',
+  'a whole number of MB (at least 1), or a list of them, one per CPU device',
+  (v) => positiveInt(v) || (Array.isArray(v) && v.length > 0 && v.length <= 256 && v.every(positiveInt)),
+);
 export const IsHttpUrl = customValidator(
   'isHttpUrl',
   'an http:// or https:// URL',

@@ -37,6 +37,15 @@ describe(NeuronConfig.name, () => {
     expect(defaultThreads()).toBeGreaterThanOrEqual(1);
   });
 
+  it('takes one CPU memory budget for all, or one per CPU pseudo-device, and says when the list does not match', () => {
+    expect(parse('cpu_memory_mb = 4000').cpu_memory_mb).toBe(4000);
+    expect(parse('devices = ["cpu", "cpu"]\ncpu_memory_mb = [4000, 2000]').cpu_memory_mb).toEqual([4000, 2000]);
+    expect(issueOf('devices = ["cpu", "cpu", "cpu"]\ncpu_memory_mb = [4000, 2000]')).toContain(
+      'cpu_memory_mb: lists 2 budget(s) but devices has 3 CPU device(s)',
+    );
+    expect(issueOf('cpu_memory_mb = [0]')).toContain('cpu_memory_mb');
+  });
+
   it.each([['devices = ["cpu"]'], ['devices = [0, 1]'], ['devices = ["cpu", 0]'], ['devices = "auto"']])(
     'accepts %s',
     (line) => expect(() => parse(line)).not.toThrow(),

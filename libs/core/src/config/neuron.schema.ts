@@ -12,6 +12,7 @@ import {
   IntAtLeast,
   IsBool,
   IsDeviceList,
+  IsMemoryBudget,
   IsHostList,
   IsHttpUrl,
   IsHostPort,
@@ -92,10 +93,11 @@ export class NeuronConfig {
   @IsNonEmptyString() models_dir = 'models';
   @IsDeviceList() devices: DeviceSelector = 'auto';
   /**
-   * Memory budget reported for CPU devices, in MB (the gateway places models against it); the
-   * machine's RAM when unset. GPUs report their real VRAM.
+   * Memory budget reported for CPU devices, in MB (the gateway places models against it): one for
+   * all, or a list with one per CPU device (pseudo-devices with their own budgets); the machine's RAM
+   * when unset. GPUs report their real VRAM.
    */
-  @IsOptional() @IntAtLeast(1) cpu_memory_mb?: number;
+  @IsOptional() @IsMemoryBudget() cpu_memory_mb?: number | number[];
   /** llama.cpp threads per device worker. */
   @IntAtLeast(1) threads = defaultThreads();
   /** When set, every route but /livez and /readyz needs `Authorization: Bearer <token>`. */
@@ -114,6 +116,11 @@ export class NeuronConfig {
 
   crossCheck(): string[] {
     const issues = duplicates(this.preload.map((p) => p.id)).map((id) => `preload: duplicate id "${id}"`);
+    const cpus = this.devices === 'auto' ? 1 : this.devices.filter((d) => d === 'cpu').length;
+    if (Array.isArray(this.cpu_memory_mb) && this.cpu_memory_mb.length !== cpus)
+      issues.push(
+        `cpu_memory_mb: lists ${this.cpu_memory_mb.length} budget(s) but devices has ${cpus} CPU device(s); give one per CPU device, or one number for all`,
+      );
     const host = parseHostPort(this.listen).host;
     if (!isLoopbackHost(host) && !this.token && !this.allow_unauthenticated) {
       issues.push(
