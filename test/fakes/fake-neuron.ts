@@ -8,6 +8,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CortexError, type NeuronDevice, type NeuronDiscovery, type NeuronHealth, type NeuronModel } from '@app/core';
+import { body, drained, fail, fakeToken, random, send, sleep } from './fake-tools';
 
 export interface FakeNeuronOptions {
   name?: string;
@@ -52,64 +53,7 @@ export interface FakeNeuron {
   close(): Promise<void>;
 }
 
-/**
- * Token `i` of a fake answer: its index, then padding to `bytes`. A client checks order by reading
- * the numbers back (`tokenIndexes`).
- */
-export function fakeToken(i: number, bytes = 3): string {
-  const n = `${i} `;
-  return n.length >= bytes ? n : `${'t'.repeat(bytes - n.length)}${n}`;
-}
-
-/** The token indexes in a fake answer's concatenated text, in the order they arrived. */
-export function tokenIndexes(text: string): number[] {
-  return text
-    .split(' ')
-    .filter(Boolean)
-    .map((t) => Number(t.replace(/^t+/, '')));
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function fail(res: ServerResponse, e: CortexError): void {
-  send(res, e.status, e.toOpenAI());
-}
-
-async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = '';
-  for await (const c of req) text += c;
-  try {
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-/** Until a full socket drains or closes, with no listener left behind either way. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((r) => {
-    const done = () => {
-      res.off('drain', done).off('close', done);
-      r();
-    };
-    res.on('drain', done).on('close', done);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A seeded generator, so a fleet's failures repeat from run to run. */
-function random(seed: string): () => number {
-  let s = [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { fakeToken, tokenIndexes } from './fake-tools';
 
 export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<FakeNeuron> {
   const name = opts.name ?? 'fake';
@@ -143,7 +87,9 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
     };
   };
   const models = new Map((opts.models ?? ['chat']).map((id, i) => [id, model(id, deviceIds[i % nDevices]!)]));
-  const used = (device: string) => [...models.values()].filter((m) => m.device === device).length * modelMb;
+  /** Models on a device (a group's model on each of its devices, an even share of its memory). */
+  const on = (device: string) => [...models.values()].filter((m) => m.device === device || m.devices?.includes(device));
+  const used = (device: string) => on(device).reduce((sum, m) => sum + modelMb / (m.devices?.length ?? 1), 0);
   const devices = (): NeuronDevice[] =>
     deviceIds.map((id) => ({
       id,
@@ -151,6 +97,7 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
       state: 'ready',
       vram_total_mb: vram,
       vram_free_mb: vram - used(id),
+      group: on(id).find((m) => m.devices)?.device ?? null,
       ...(opts.gpu ? { utilization_pct: opts.gpu.utilization, temperature_c: opts.gpu.temperature } : {}),
     }));
 
@@ -222,12 +169,26 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
   async function load(res: ServerResponse, b: Record<string, unknown>) {
     const id = String(b.id);
     if (models.has(id)) return fail(res, new CortexError('model_exists', `model '${id}' is already loaded`));
-    const device = typeof b.device === 'string' ? b.device : deviceIds.find((d) => vram - used(d) >= modelMb);
-    if (!device || !deviceIds.includes(device))
+    const group = Array.isArray(b.devices) && b.devices.length > 1 ? (b.devices as string[]) : null;
+    if (group) {
+      if (!group.every((d) => deviceIds.includes(d) && !on(d).length))
+        return fail(res, new CortexError('device_busy', `devices: ${group.join(', ')} are not all free`));
+    }
+    const device = group
+      ? group.join('+')
+      : typeof b.device === 'string'
+        ? b.device
+        : deviceIds.find((d) => vram - used(d) >= modelMb);
+    if (!group && (!device || !deviceIds.includes(device)))
       return fail(res, new CortexError('device_not_found', `no device ${String(b.device)}`));
-    if (vram - used(device) < modelMb)
+    if (!group && vram - used(device!) < modelMb)
       return fail(res, new CortexError('insufficient_capacity', `${device} has no room for '${id}'`));
-    const m = { ...model(id, device), status: 'loading' as const, load_progress: 0 };
+    const m = {
+      ...model(id, device!),
+      ...(group ? { devices: group } : {}),
+      status: 'loading' as const,
+      load_progress: 0,
+    };
     models.set(id, m);
     if (opts.loadMs) await sleep(opts.loadMs);
     Object.assign(m, { status: 'loaded', load_progress: 1, loaded_at: new Date().toISOString() });
