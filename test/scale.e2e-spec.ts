@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FleetProcess, spawnFakeFleet } from './fakes/fake-fleet';
-import { type GatewayHandle, startGateway } from './helpers/gateway';
+import { type GatewayHandle, chatAs, servedBy, startGateway } from './helpers/gateway';
 import { json, until } from './helpers/processes';
 
 const NEURONS = 12;
@@ -41,17 +41,7 @@ describe(`two gateway replicas over ${NEURONS} fake neurons × 4 devices × 20 m
     await fleet?.stop();
   });
 
-  const chat = (gw: GatewayHandle, model: string, id: string) =>
-    fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': id },
-      body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
-    });
-
-  const servedBy = async (gw: GatewayHandle) => {
-    const j = await json<{ requests: Array<{ request_id: string; node?: string }> }>(`${gw.url}/admin/requests`);
-    return new Map(j.body.requests.map((r) => [r.request_id, r.node]));
-  };
+  const chat = (gw: GatewayHandle, model: string, id: string) => chatAs(gw.url, model, id);
 
   it('exports how long a poll of the whole fleet took', async () => {
     const m = /^cortex_poll_cycle_seconds (\S+)$/m.exec(await a.metrics());
@@ -60,7 +50,7 @@ describe(`two gateway replicas over ${NEURONS} fake neurons × 4 devices × 20 m
 
   it('routes every model to the same node from either replica', async () => {
     for (const gw of [a, b]) for (const id of RESIDENT) expect((await chat(gw, id, `${id}-r`)).status).toBe(200);
-    const [byA, byB] = await Promise.all([servedBy(a), servedBy(b)]);
+    const [byA, byB] = await Promise.all([servedBy(a.url), servedBy(b.url)]);
     for (const id of RESIDENT) {
       expect(byA.get(`${id}-r`), id).toMatch(/^n\d\d$/);
       expect(byB.get(`${id}-r`), id).toBe(byA.get(`${id}-r`));
@@ -93,7 +83,7 @@ describe(`two gateway replicas over ${NEURONS} fake neurons × 4 devices × 20 m
       return (p.body.loaded_on as string[]).includes(String(plan.body.node));
     });
     expect((await chat(b, 'cold0', 'cold0-b')).status).toBe(200);
-    expect((await servedBy(b)).get('cold0-b')).toBe(plan.body.node);
+    expect((await servedBy(b.url)).get('cold0-b')).toBe(plan.body.node);
   });
 
   it('refuses a plan for a model outside the catalogue, and a node that does not exist, in the OpenAI dialect', async () => {

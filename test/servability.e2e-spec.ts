@@ -5,7 +5,7 @@
  * that says why, and one that may go elsewhere is cold-loaded there instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHandle, startGateway } from './helpers/gateway';
+import { type GatewayHandle, chatAs, servedBy, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
 import { json, until } from './helpers/processes';
 
@@ -44,16 +44,8 @@ describe('servability', () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  const ask = (model: string, id: string) =>
-    fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': id },
-      body: JSON.stringify({ model, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }),
-    });
-  const servedBy = async (id: string) => {
-    const j = await json<{ requests: Array<{ request_id: string; node?: string }> }>(`${gw.url}/admin/requests`);
-    return j.body.requests.find((r) => r.request_id === id)?.node;
-  };
+  const ask = (model: string, id: string) => chatAs(gw.url, model, id);
+  const nodeOf = async (id: string) => (await servedBy(gw.url)).get(id);
 
   it('the neuron reports an over-committed device’s models as not servable, and says why', async () => {
     const models = await json<{ data: Array<{ id: string; servable?: Record<string, unknown> }> }>(`${a.url}/models`);
@@ -70,7 +62,7 @@ describe('servability', () => {
     for (let i = 0; i < 4; i++) {
       const res = await ask('chat', `route-${i}`);
       expect(res.status).toBe(200);
-      expect(await servedBy(`route-${i}`)).toBe('b');
+      expect(await nodeOf(`route-${i}`)).toBe('b');
     }
   });
 
@@ -116,7 +108,7 @@ describe('servability', () => {
     });
     const res = await ask('moves', 'moves');
     expect(res.status).toBe(200);
-    expect(await servedBy('moves')).toBe('b');
+    expect(await nodeOf('moves')).toBe('b');
     await b.waitStatus('moves', 'loaded');
   });
 });

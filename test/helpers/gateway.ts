@@ -37,3 +37,19 @@ export async function startGateway(spec: GatewaySpec): Promise<GatewayHandle> {
     },
   };
 }
+
+/** A chat request (max_tokens 2) carrying `requestId`, so the gateway's journal can say where it went. */
+export function chatAs(url: string, model: string, requestId: string): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body: JSON.stringify({ model, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+/** The node each of the gateway's last requests went to, by request id (GET /admin/requests). */
+export async function servedBy(url: string): Promise<Map<string, string | undefined>> {
+  const res = await fetch(`${url}/admin/requests`);
+  const j = (await res.json()) as { requests: Array<{ request_id: string; node?: string }> };
+  return new Map(j.requests.map((r) => [r.request_id, r.node]));
+}
