@@ -23,6 +23,7 @@ import { modelNotFound, toCortexError } from '../http/to-cortex-error';
 import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
+import { drainOrRefuse } from './drain-model';
 import { servability } from './servability';
 
 export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
@@ -254,7 +255,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const r = this.records.get(id);
     if (!r) throw modelNotFound(id);
     if (r.status === 'loading') return this.cancelLoad(r, opts);
-    if (r.admission.busy > 0 && !opts.force) await this.drainOrRefuse(r, opts);
+    if (r.admission.busy > 0 && !opts.force) await drainOrRefuse(r, !!opts.drain, this.cfg.drain_timeout_s);
     r.admission.close(`model '${id}' is being unloaded`);
     if (opts.force) opts.abortAll?.(id);
     this.records.delete(id);
@@ -286,29 +287,5 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     this.cancelling.delete(r.id);
     this.log.log(`cancelled the load of ${r.id} on ${r.deviceId}`);
     return 'cancelled';
-  }
-
-  private async drainOrRefuse(r: ModelRecord, opts: UnloadOptions): Promise<void> {
-    if (!opts.drain) {
-      throw new CortexError(
-        'model_busy',
-        `model '${r.id}' has ${r.admission.busy} request(s) in flight; pass force or drain`,
-        {
-          param: 'id',
-        },
-      );
-    }
-    r.status = 'unloading';
-    r.admission.close(`model '${r.id}' is being unloaded`);
-    const drained = await Promise.race([
-      r.admission.idle().then(() => true),
-      new Promise<boolean>((res) => setTimeout(() => res(false), this.cfg.drain_timeout_s * 1000).unref()),
-    ]);
-    if (drained) return;
-    r.status = 'loaded';
-    r.admission.reopen();
-    throw new CortexError('model_busy', `model '${r.id}' still busy after ${this.cfg.drain_timeout_s} s of draining`, {
-      param: 'id',
-    });
   }
 }
