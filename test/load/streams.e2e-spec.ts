@@ -196,10 +196,11 @@ describe(`load: ${STREAMS} concurrent streams per dialect through one gateway`, 
     // Bounded: at most 0.5 MB per concurrent stream at peak, and the second round does not keep what the first did.
     expect(second.peak - before.rss).toBeLessThan(60 + STREAMS * 0.5);
     expect(second.rss - first.rss).toBeLessThan(40 + STREAMS * 0.05);
-    // Every client connection is closed, upstream sockets are a bounded keep-alive pool (at most one
-    // per concurrent stream), and nothing else (files, pipes, timers' fds) grows between rounds.
+    // Every client connection is closed, upstream sockets are a bounded keep-alive pool (one per
+    // concurrent stream, plus polls), and nothing else (files, pipes, timers' fds) grows between rounds.
     expect(second.fds.clients).toBeLessThanOrEqual(before.fds.clients); // this spec's own fetch keeps one
-    expect(second.fds.upstream).toBeLessThanOrEqual(before.fds.upstream + STREAMS);
+    // A poll finding every pooled connection busy with a stream opens its own: two per neuron at most.
+    expect(second.fds.upstream).toBeLessThanOrEqual(before.fds.upstream + STREAMS + 2 * 5);
     expect(second.fds.other).toBeLessThanOrEqual(first.fds.other);
     expect(gw.output()).not.toContain('MaxListenersExceededWarning');
   }, 600_000);
