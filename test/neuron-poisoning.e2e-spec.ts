@@ -182,4 +182,25 @@ describe('neuron poisoning', () => {
     expect(neuron.output()).toMatch(/draining 1 request/);
     expect(() => process.kill(workerPid, 0)).toThrow();
   });
+
+  it('SIGTERM past drain_timeout_s ends a stream still running with a shutting_down error frame, not a cut', async () => {
+    neuron = await startNeuron(
+      'devices = ["cpu"]\ndrain_timeout_s = 1\n[[preload]]\nid = "a"\nsource = "tiny.gguf"\ncontext_size = 8192\n',
+    );
+    await neuron.waitStatus('a', 'loaded');
+    const res = await fetch(`${neuron.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body('a', { stream: true, max_tokens: 8000 })),
+    });
+    const exited = (async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return neuron!.stop('SIGTERM');
+    })();
+    const { data } = await readSse(res); // throws if the socket is cut
+    expect(data.at(-1)).toMatchObject({ error: { code: 'shutting_down' } });
+    expect(data.length).toBeGreaterThan(2); // it was streaming when the drain ran out
+    expect(await exited).toBe('SIGTERM');
+    expect(neuron.output()).toMatch(/drain timeout: ending 1 request\(s\) with a shutting_down error/);
+  });
 });

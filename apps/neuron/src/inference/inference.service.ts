@@ -6,6 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import {
+  type CortexError,
   FAULT_KINDS,
   type FaultKind,
   type GenerationEvent,
@@ -65,11 +66,15 @@ export class InferenceService {
     const record = this.registry.serving(req.modelId);
     const sup = this.registry.supervisorOf(record);
     const release = await this.admit(record, signal, hooks.onQueued);
-    const leave = this.drain.enter();
+    let abort = () => undefined as void;
+    let shutdown: CortexError | undefined;
+    const leave = this.drain.enter((err) => {
+      shutdown = err;
+      abort();
+    });
     const aborts = this.active.get(record.id) ?? new Set<() => void>();
     this.active.set(record.id, aborts);
     this.gauges(record);
-    let abort = () => undefined as void;
     try {
       hooks.onAdmitted?.();
       const gen = sup.generate({ ...req, type: 'generate', fault }, (event) => hooks.onEvent?.(event));
@@ -78,6 +83,8 @@ export class InferenceService {
       signal.addEventListener('abort', abort);
       if (signal.aborted) abort();
       const result = await gen.result;
+      // Stopped by the drain timeout: an error, not a finish that looks complete.
+      if (shutdown) throw shutdown;
       this.record(record.id, result);
       if (result.kv) {
         this.kv.observe(record.id, record.kv, result.kv);
@@ -85,7 +92,7 @@ export class InferenceService {
       }
       return result;
     } catch (err) {
-      throw toCortexError(err);
+      throw shutdown ?? toCortexError(err);
     } finally {
       signal.removeEventListener('abort', abort);
       aborts.delete(abort);
