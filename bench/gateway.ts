@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { makeModel } from '@app/core';
-import { machine, percentile, startCli, startNeuron, writeSection } from './lib';
+import { cpuMs, machine, percentile, startCli, startNeuron, writeSection } from './lib';
 
 const N = Number(process.env.CORTEX_BENCH_REQUESTS ?? 500);
 const WARMUP = Number(process.env.CORTEX_BENCH_WARMUP ?? 3000);
@@ -62,9 +62,12 @@ async function main(): Promise<void> {
     // Interleaved blocks, so machine noise lands on both paths alike.
     const direct: number[] = [];
     const via: number[] = [];
+    let gatewayCpu = 0;
     for (let round = 0; round < 10; round++) {
       direct.push(...(await timeRequests(neuron.url, N / 10)));
+      const cpu0 = cpuMs(gateway.child.pid!);
       via.push(...(await timeRequests(gateway.url, N / 10)));
+      gatewayCpu += cpuMs(gateway.child.pid!) - cpu0;
     }
     const row = (name: string, xs: number[]) =>
       `| ${name} | ${percentile(xs, 50).toFixed(2)} | ${percentile(xs, 90).toFixed(2)} | ${percentile(xs, 99).toFixed(2)} |`;
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
       row('client → neuron', direct),
       row('client → gateway → neuron', via),
       `| **added by the gateway** | **${(percentile(via, 50) - percentile(direct, 50)).toFixed(2)}** | **${(percentile(via, 90) - percentile(direct, 90)).toFixed(2)}** | **${(percentile(via, 99) - percentile(direct, 99)).toFixed(2)}** |`,
+      '',
+      `Gateway CPU per request (user + system from /proc): ${(gatewayCpu / N).toFixed(3)} ms.`,
     ].join('\n');
     console.log(md);
     writeSection('gateway', md);

@@ -160,3 +160,9 @@ export function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown CPU';
   return `${cpu.trim()}, ${availableParallelism()} vCPU, Node ${process.version}`;
 }
+
+/** CPU ms (user + system) a process has used so far, from /proc (10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+}

@@ -5,12 +5,12 @@
  * so machine noise lands on all three alike.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startFleet, writeGatewayConfig } from './fleet';
-import { machine, percentile, startCli, writeSection } from './lib';
+import { cpuMs, machine, percentile, startCli, writeSection } from './lib';
 import { freePort } from '../test/fakes/free-port';
 
 const PORTKEY = process.env.CORTEX_BENCH_PORTKEY ?? '@portkey-ai/gateway@1.15.2';
@@ -26,11 +26,6 @@ interface Target {
   pid?: number;
 }
 
-/** CPU ms (user + system) a process has used so far. */
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * (1000 / 100);
-};
 const cpuPerRequest = new Map<string, { ms: number; n: number }>();
 
 const agent = new Agent({ keepAliveTimeout: 60_000, connections: 64 });
