@@ -12,48 +12,20 @@ import type {
   LoadSpec,
   MemoryEstimate,
   ParentToChild,
-  WorkerConfig,
   WorkerStats,
 } from '@app/core';
 import { randomBytes } from 'node:crypto';
-import { WORKER_CONFIG_ENV } from '@app/core';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from './device-errors';
 import type { DeviceInfo, DeviceState } from './device-info';
-import type { ProcessLauncher, WorkerProcess } from './process-launcher';
+import type { WorkerProcess } from './process-launcher';
+import type { SupervisorOptions } from './supervisor-options';
+import { type Pending, feed, hungFor } from './pending-call';
 import { isCrashLooping, recentCrashes, restartDelayMs } from './restart-policy';
+import { workerEnv } from './worker-env';
 
 type GenerateMsg = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId'>;
 
-export interface SupervisorHooks {
-  poisoned(deviceId: string, reason: string, detail: string): void;
-  requestFailed(deviceId: string, reason: string, detail: string): void;
-  modelStatus(deviceId: string, modelId: string, status: 'loaded' | 'recovering' | 'failed', detail?: string): void;
-  log(message: string): void;
-}
-
-export interface SupervisorOptions {
-  entry: string;
-  threads: number;
-  faults: boolean;
-  /** Host-RAM tier of KV states (WorkerConfig.sessions). */
-  sessions?: WorkerConfig['sessions'];
-  stepTimeoutMs: number;
-  readyTimeoutMs: number;
-  launcher: ProcessLauncher;
-  hooks: SupervisorHooks;
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  onEvent?(event: GenerationEvent): void;
-  onProgress?(p: number): void;
-  watched: boolean;
-  /** A model load: on a one-thread pool it holds up generation, which must not read as a hang. */
-  loading?: boolean;
-  lastActivity: number;
-  sawChunk: boolean;
-}
+export type { SupervisorHooks, SupervisorOptions } from './supervisor-options';
 
 let nextReq = 0;
 /** This neuron run's mark in request ids, so tool-call ids (derived from them) never repeat after a restart. */
@@ -192,23 +164,7 @@ export class DeviceSupervisor {
   }
 
   private async spawn(): Promise<void> {
-    const cfg: WorkerConfig = {
-      deviceId: this.device.id,
-      kind: this.device.kind,
-      threads: this.opts.threads,
-      faults: this.opts.faults,
-      ...(this.opts.sessions ? { sessions: this.opts.sessions } : {}),
-    };
-    const env: Record<string, string> = { [WORKER_CONFIG_ENV]: JSON.stringify(cfg) };
-    env.CUDA_VISIBLE_DEVICES = this.device.indexes
-      ? this.device.indexes.join(',')
-      : this.device.index === null
-        ? ''
-        : String(this.device.index);
-    // On a CPU device every decode and sample runs on libuv's pool; with one pool thread they stay on
-    // one OS thread instead of hopping between four, which measured ~5% faster batch-1 decode and the
-    // same 8-stream aggregate (docs/engine-throughput.md). An operator's UV_THREADPOOL_SIZE wins.
-    if (this.device.kind === 'cpu' && !process.env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = '1';
+    const env = workerEnv(this.device, this.opts);
     const child = this.opts.launcher.launch(this.opts.entry, env);
     this.child = child;
     const ready = new Promise<void>((resolve, reject) => {
@@ -257,19 +213,7 @@ export class DeviceSupervisor {
     if (msg.type === 'ready') return;
     const p = this.pending.get(msg.reqId);
     if (!p) return;
-    p.lastActivity = Date.now();
-    if (msg.type === 'chunk') {
-      p.sawChunk = true;
-      p.onEvent?.({ kind: msg.kind ?? 'text', text: msg.text });
-    } else if (msg.type === 'call') {
-      p.sawChunk = true;
-      p.onEvent?.({ kind: 'call', index: msg.index, id: msg.id, name: msg.name, args: msg.args });
-    } else if (msg.type === 'alive') {
-      // Tokens of any kind (text, thought, tool call) or prompt batches: work, not a hang. Once
-      // tokens are generated, silence longer than step_timeout_s is a hang.
-      if (msg.tokens > 0) p.sawChunk = true;
-    } else if (msg.type === 'progress') p.onProgress?.(msg.progress);
-    else if (msg.type === 'done' || msg.type === 'stats') {
+    if (msg.type === 'done' || msg.type === 'stats') {
       this.pending.delete(msg.reqId);
       p.resolve(msg.type === 'done' ? msg.result : msg.stats);
     } else if (msg.type === 'error') {
@@ -281,25 +225,13 @@ export class DeviceSupervisor {
       }
       this.opts.hooks.requestFailed(this.device.id, msg.error.kind, msg.error.message);
       p.reject(new WorkerRequestError(msg.error));
-    }
+    } else feed(p, msg);
   }
 
   private checkHangs(): void {
     if (this.state !== 'ready' && this.state !== 'recovering') return;
-    const now = Date.now();
-    const loading = [...this.pending.values()].some((p) => p.loading);
-    for (const p of this.pending.values()) {
-      if (!p.watched) continue;
-      if (loading) {
-        p.lastActivity = now; // queued behind a model load on the worker's pool, not hung
-        continue;
-      }
-      const limit = p.sawChunk ? this.opts.stepTimeoutMs : this.opts.stepTimeoutMs * 4;
-      if (now - p.lastActivity > limit) {
-        this.poison('hang', `no token for ${Math.round((now - p.lastActivity) / 1000)} s (step_timeout_s)`);
-        return;
-      }
-    }
+    const silentS = hungFor(this.pending.values(), Date.now(), this.opts.stepTimeoutMs);
+    if (silentS !== null) this.poison('hang', `no token for ${silentS} s (step_timeout_s)`);
   }
 
   private poison(reason: string, detail: string): void {
