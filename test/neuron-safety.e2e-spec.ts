@@ -128,14 +128,14 @@ describe('neuron remote sources', () => {
 
 describe('neuron unload and admission', () => {
   let n: NeuronHandle;
-  const longStream = () =>
+  const longStream = (maxTokens = 1500) =>
     fetch(`${n.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'tiny',
         stream: true,
-        max_tokens: 1500,
+        max_tokens: maxTokens,
         messages: [{ role: 'user', content: 'go' }],
       }),
     });
@@ -152,8 +152,8 @@ describe('neuron unload and admission', () => {
   afterAll(() => n?.close());
 
   /** Starts a long stream and waits until it holds the only seat (wrapped: an async function would await the reading). */
-  const busySeat = async () => {
-    const reading = longStream().then((r) => readSse(r));
+  const busySeat = async (maxTokens?: number) => {
+    const reading = longStream(maxTokens).then((r) => readSse(r));
     await until(
       async () =>
         (await json<{ models: Array<{ in_flight: number }> }>(`${n.url}/health`)).body.models[0]?.in_flight === 1,
@@ -196,7 +196,8 @@ describe('neuron unload and admission', () => {
 
   it('a stream queued behind a busy seat gets its headers at once and keep-alive pings, then its tokens', async () => {
     await load();
-    const { reading } = await busySeat();
+    // The seat stays busy for seconds, well past the 1 s ping interval, however fast the machine is.
+    const { reading } = await busySeat(5000);
     const queued = await longStream(); // resolves on its headers, while it still waits for the seat
     expect(queued.status).toBe(200);
     expect((await status())?.queue_depth).toBe(1);
