@@ -68,9 +68,10 @@ export class AdminService {
       free_mb: plan.freeMb,
       evict: plan.victims.map((v) => v.id),
       loaded_on: this.fleet
-        .all()
-        .filter((n) => n.models.some((m) => m.id === id && m.status === 'loaded'))
-        .map((n) => n.name),
+        .replicas(id)
+        .filter((h) => h.model.status === 'loaded')
+        .map((h) => h.node.name)
+        .sort(),
     };
   }
 

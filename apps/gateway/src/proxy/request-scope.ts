@@ -30,11 +30,6 @@ export class RequestScope {
     });
   }
 
-  /** The client went away before its response was complete. */
-  get clientGone(): boolean {
-    return this.clientLeft;
-  }
-
   get shuttingDown(): boolean {
     return this.ticket.stopped;
   }

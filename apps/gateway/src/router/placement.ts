@@ -50,6 +50,10 @@ export function deviceFree(node: NodeState, deviceId: string, sizeOf: (m: Neuron
   return Math.max(0, Math.min(d.vram_free_mb ?? computed, computed));
 }
 
+/** Devices of `node` that may hold `incoming`: not failed, and at least min_device_vram_mb. */
+const eligibleDevices = (node: NodeState, incoming: Incoming): NeuronDevice[] =>
+  node.devices.filter((d) => d.state !== 'failed' && d.vram_total_mb >= (incoming.minDeviceVramMb ?? 0));
+
 /** Why `node` can never hold `incoming` (null: it can). */
 export function infeasibility(node: NodeState, incoming: Incoming): string | null {
   if (incoming.pinnedOn?.length && !incoming.pinnedOn.includes(node.name)) return `${node.name}: not in pinned_on`;
@@ -57,7 +61,7 @@ export function infeasibility(node: NodeState, incoming: Incoming): string | nul
   const floor = incoming.minDeviceVramMb ?? 0;
   const usable = node.devices.filter((d) => d.state !== 'failed');
   if (usable.length < n) return `${node.name}: ${usable.length} usable device(s), min_devices is ${n}`;
-  const big = usable.filter((d) => d.vram_total_mb >= floor);
+  const big = eligibleDevices(node, incoming);
   if (big.length < n)
     return `${node.name}: ${big.length} device(s) with at least ${floor} MB (min_device_vram_mb), needs ${n}`;
   return null;
@@ -118,16 +122,15 @@ export function placeModel(nodes: NodeState[], incoming: Incoming, ctx: Eviction
   const reasons: string[] = [];
   const n = incoming.minDevices ?? 1;
   const candidates: Candidate[] = [];
-  for (const node of nodes.filter((x) => x.healthy && x.discovered)) {
+  const live = nodes.filter((x) => x.healthy && x.discovered);
+  for (const node of live) {
     const why = infeasibility(node, incoming);
     if (why) {
       reasons.push(why);
       continue;
     }
     const need = incoming.needMbOn?.[node.name] ?? incoming.needMb;
-    const eligible = node.devices.filter(
-      (d) => d.state !== 'failed' && d.vram_total_mb >= (incoming.minDeviceVramMb ?? 0),
-    );
+    const eligible = eligibleDevices(node, incoming);
     if (n > 1) {
       const c = deviceGroup(node, eligible, n, need, incoming, ctx);
       if (c) candidates.push(c);
@@ -138,8 +141,7 @@ export function placeModel(nodes: NodeState[], incoming: Incoming, ctx: Eviction
       }
     }
   }
-  if (!candidates.length && reasons.length === nodes.filter((x) => x.healthy && x.discovered).length)
-    return { kind: 'infeasible', reasons };
+  if (!candidates.length && reasons.length === live.length) return { kind: 'infeasible', reasons };
   const best = candidates.sort(
     (a, b) =>
       Number(b.fitsFree) - Number(a.fitsFree) ||

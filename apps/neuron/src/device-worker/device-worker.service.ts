@@ -102,26 +102,35 @@ export class DeviceWorkerService implements OnApplicationBootstrap, OnApplicatio
     return [...this.groups.values()].find((g) => g.device.members!.includes(deviceId));
   }
 
+  /** Why `ids` cannot form a group now (missing, grouped, not ready, holding models, mixed), or null. */
+  groupRefusal(ids: string[]): CortexError | null {
+    for (const id of ids) {
+      const sup = this.supervisors.get(id);
+      const busy = (why: string) =>
+        new CortexError('device_busy', `devices: ${id} ${why}`, { param: 'devices', retryAfterS: 5 });
+      if (!sup)
+        return new CortexError('device_not_found', `devices: no device "${id}" on this neuron`, { param: 'devices' });
+      const group = this.groupOf(id);
+      if (group) return busy(`is already in group ${group.device.id}`);
+      if (sup.state !== 'ready') return busy(`is ${sup.state}`);
+      if (sup.models.length) return busy(`holds ${sup.models.join(', ')}; a group needs its devices empty`);
+    }
+    const kinds = new Set(ids.map((id) => this.supervisors.get(id)!.device.kind));
+    if (new Set(ids).size !== ids.length || kinds.size !== 1)
+      return new CortexError('invalid_body', 'devices: a group needs distinct devices of one kind', {
+        param: 'devices',
+      });
+    return null;
+  }
+
   /**
    * Parks the workers of `ids` (free, ready devices of one kind) and starts one worker over all of
    * them. Fails, leaving them as they were, when one is missing, busy, grouped or not ready.
    */
   async formGroup(ids: string[]): Promise<DeviceSupervisor> {
-    const members = ids.map((id) => {
-      const sup = this.supervisors.get(id);
-      const refuse = (why: string) =>
-        new CortexError('device_busy', `devices: ${id} ${why}`, { param: 'devices', retryAfterS: 5 });
-      if (!sup)
-        throw new CortexError('device_not_found', `devices: no device "${id}" on this neuron`, { param: 'devices' });
-      if (this.groupOf(id)) throw refuse(`is already in group ${this.groupOf(id)!.device.id}`);
-      if (sup.state !== 'ready') throw refuse(`is ${sup.state}`);
-      if (sup.models.length) throw refuse(`holds ${sup.models.join(', ')}; a group needs its devices empty`);
-      return sup;
-    });
-    if (new Set(ids).size !== ids.length || new Set(members.map((m) => m.device.kind)).size !== 1)
-      throw new CortexError('invalid_body', 'devices: a group needs distinct devices of one kind', {
-        param: 'devices',
-      });
+    const refusal = this.groupRefusal(ids);
+    if (refusal) throw refusal;
+    const members = ids.map((id) => this.supervisors.get(id)!);
     const first = members[0]!.device;
     const group = new DeviceSupervisor(
       {

@@ -44,7 +44,7 @@ export function chooseDevice(all: DeviceSupervisor[], records: ModelRecord[], wa
  */
 export function groupMembers(
   req: Pick<LoadModelRequest, 'id' | 'devices' | 'min_devices'>,
-  devices: Pick<DeviceWorkerService, 'list' | 'groupOf'>,
+  devices: Pick<DeviceWorkerService, 'list' | 'groupRefusal'>,
   records: ModelRecord[],
 ): string[] | null {
   const n = Math.max(req.min_devices ?? 1, req.devices?.length ?? 0);
@@ -54,18 +54,14 @@ export function groupMembers(
     throw new CortexError('invalid_body', `min_devices: ${n} is more than this neuron's ${all.length} device(s)`, {
       param: 'min_devices',
     });
+  // A model still loading on a device is not in its supervisor's list yet: its record counts too.
+  const taken = (id: string) => records.find((r) => r.deviceId === id);
   if (req.devices?.length) {
-    const unknown = req.devices.find((id) => !all.some((s) => s.device.id === id));
-    if (unknown)
-      throw new CortexError('device_not_found', `devices: no device "${unknown}" on this neuron`, { param: 'devices' });
-    const busy = req.devices.find(
-      (id) =>
-        devices.groupOf(id) ||
-        records.some((r) => r.deviceId === id) ||
-        all.find((s) => s.device.id === id)!.state !== 'ready',
-    );
+    const refusal = devices.groupRefusal(req.devices);
+    if (refusal) throw refusal;
+    const busy = req.devices.find(taken);
     if (busy)
-      throw new CortexError('device_busy', `devices: ${busy} is not free (a group needs its devices ready and empty)`, {
+      throw new CortexError('device_busy', `devices: ${busy} is taken by model '${taken(busy)!.id}'`, {
         param: 'devices',
         retryAfterS: 5,
       });
@@ -76,13 +72,7 @@ export function groupMembers(
     return req.devices;
   }
   const free = all
-    .filter(
-      (s) =>
-        s.state === 'ready' &&
-        !s.models.length &&
-        !devices.groupOf(s.device.id) &&
-        !records.some((r) => r.deviceId === s.device.id),
-    )
+    .filter((s) => !devices.groupRefusal([s.device.id]) && !taken(s.device.id))
     .sort((a, b) => b.device.vramTotalMb - a.device.vramTotalMb || a.device.id.localeCompare(b.device.id));
   if (free.length < n) {
     throw new CortexError(
