@@ -6,3 +6,6 @@ export { writeGguf, GGUF_ALIGNMENT } from './gguf-writer';
 export type { GgufValue, GgufTensorSpec, WriteProgress } from './gguf-writer';
 export type { TensorDataType } from './quantize';
 export { TENSOR_DATA_TYPES } from './quantize';
+export { readHfTokenizer, hfToGgufVocab, preTokenizerName } from './hf-tokenizer';
+export type { GgufVocab } from './hf-tokenizer';
+export type { GeneratedArch } from './llama-gguf';

@@ -9,7 +9,7 @@ import { llamaMetadata, writeModelFile } from './llama-gguf';
 import { GGUF_FILE_TYPE, TensorDataType } from './quantize';
 import { ModelShape, PRESETS, PresetName, countParams } from './presets';
 import { SeededRandom } from './rng';
-import { CHATML_TEMPLATE, TOKEN_TYPE, buildVocab } from './vocab';
+import { CHATML_TEMPLATE, TOKEN_TYPE, buildVocab, builtinGgufVocab } from './vocab';
 
 export type EogMode = 'never' | 'random';
 
@@ -67,8 +67,7 @@ function buildMetadata(
     headDim: s.nEmbd / s.nHead,
     ropeFreqBase: s.ropeFreqBase,
     rmsEpsilon: 1e-5,
-    vocab,
-    chatTemplate: CHATML_TEMPLATE,
+    vocab: builtinGgufVocab(vocab, CHATML_TEMPLATE),
   });
 }
 

@@ -1,24 +1,35 @@
 /**
  * A generated model that decodes a chosen script, so tests can prove thinking, tool calls and long
  * silent generations through real llama.cpp decoding and node-llama-cpp's own parsing, which random
- * weights never exercise. Its weights are a third-order successor table:
- * - every token embeds as a constant block plus a seeded ±1 identity vector;
- * - two pairs of attention heads have constant queries and keys phased so that, after RoPE, each
+ * weights never exercise. Its weights are a third-order successor table in one layer:
+ * - every token embeds as a constant block plus a seeded ±1 identity (and a flag on marker tokens);
+ * - two groups of attention heads have constant queries and keys phased so that, after RoPE, each
  *   position attends to the token one (and two) back, copying its identity into its own block;
- * - everything else is zero, so the last hidden state holds the last three tokens;
- * - each script token's output row matches the three tokens it follows.
- * The script may repeat tokens (the space and newline around `<think>`) as long as no three-token
- * context repeats. Its first step follows the newline that ends the generation prompt whatever came
- * before it; the last is `<|im_end|>`. Text is cut into pieces new to the vocabulary; "\n" is the
- * tokenizer's own newline and `<think>`, `<tool_call>`, … are special tokens, as in Qwen3.
+ * - one head per marker attends to its tokens anywhere before it (low RoPE frequencies, so distance
+ *   barely matters) and raises a mode: a tool result in the prompt selects the answer, say;
+ * - each FFN unit fires on one step's three tokens and modes, and adds the next token's identity,
+ *   which the tied output head reads back as the next token.
+ * With the built-in vocabulary the script's text becomes new pieces; with a real tokenizer (read by
+ * hf-tokenizer.ts) its vocabulary, merges, specials and template go into the GGUF unchanged.
  */
-import type { GgufTensorSpec } from './gguf-writer';
-import { llamaMetadata, writeModelFile } from './llama-gguf';
+import type { GgufTensorSpec, GgufValue } from './gguf-writer';
+import type { GgufVocab } from './hf-tokenizer';
+import { type GeneratedArch, llamaMetadata, writeModelFile } from './llama-gguf';
 import { GGUF_FILE_TYPE } from './quantize';
-import { SeededRandom } from './rng';
-import { SPECIAL_IDS, TOKEN_TYPE, buildVocab } from './vocab';
+import {
+  type CompiledStep,
+  type Context,
+  type MarkerSpec,
+  type ScriptPart,
+  type ScriptStep,
+  compileScript,
+  twoTurnParts,
+} from './script-compile';
+import { buildVocab, builtinGgufVocab } from './vocab';
 
-/** Special tokens of Qwen3-style thinking and tool calls (node-llama-cpp's Qwen chat wrapper). */
+export type { ScriptStep, ScriptPart, MarkerSpec, Context as ScriptContext } from './script-compile';
+
+/** Special tokens of Qwen3-style thinking and tool calls, added to the built-in vocabulary. */
 export const SCRIPT_SPECIALS = [
   '<think>',
   '</think>',
@@ -33,125 +44,119 @@ export const QWEN_STYLE_TEMPLATE =
   "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endfor %}" +
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
-/**
- * A script step: special tokens and "\n" by name, other strings as text, `{ token }` as an
- * existing vocabulary piece, and `{ context }` where node-llama-cpp itself evaluates tokens (after
- * it detects a tool call it re-tokenizes the call prefix and injects the name): the three tokens
- * it leaves in context, after which the script goes on.
- */
-export type ScriptStep = string | { token: string } | { context: [string, string, string] };
-
 export interface ScriptedModelOptions {
   out: string;
-  script: ScriptStep[];
+  /** What the model generates (from `promptTail`); or give `parts`. */
+  script?: ScriptStep[];
+  /** Generated instead of `script` once the prompt holds `marker` (a word of a tool result, say). */
+  answer?: { marker: MarkerSpec; script: ScriptStep[]; promptTail?: Context };
+  /** Scripts that apply while named markers are, or are not, in the prompt (up to four markers). */
+  parts?: ScriptPart[];
+  markers?: Record<string, MarkerSpec>;
   seed?: number;
   context?: number;
+  /** A real tokenizer's vocabulary (readHfTokenizer); the built-in Qwen3-style one when unset. */
+  vocab?: GgufVocab;
+  /** The prompt's last tokens as vocabulary texts, null for any (required with `vocab`: where generation starts). */
+  promptTail?: Context;
+  /** qwen3 for Qwen vocabularies (node-llama-cpp picks its Qwen wrapper only for Qwen architectures). */
+  arch?: GeneratedArch;
+  name?: string;
 }
 
-const SPACE = '\u2581';
 const HEAD = 64;
 const D = 192; // identity width
 const C0 = 0; // constant block (64)
-const ID = 64; // current token's identity
+const ID = 64; // current token's identity, and the next one's once the FFN has written it
 const PREV = ID + D; // the token one back, copied by attention
 const PREV2 = PREV + D; // two back
-const NEXT = PREV2 + D; // the next token's identity, written by the FFN
-const E = NEXT + D; // 832 = 13 heads of 64
-const PAIRS = 12; // RoPE pairs that pick out a position
+const MODE = PREV2 + D; // marker flags (MODE + k) and modes (MODE + MAX_MARKERS + k), in a block of 64
+const MAX_MARKERS = 4;
+const E = MODE + HEAD; // 704 = 11 heads of 64
+const PAIRS = 12; // high-frequency RoPE pairs that pick out a position
+const MODE_PAIRS = [24, 25, 26, 27, 28, 29, 30, 31]; // low-frequency pairs: nearly position-blind
 const ROPE_BASE = 10000;
-const QK = 13.6; // query and key magnitude per pair: score margin ~25 after the 1/8 scale
-const MATCH = 60; // an FFN unit's pre-activation per matching context token
+const QK = 13.6; // copy heads' query and key magnitude per pair: score margin ~25 after the 1/8 scale
+const MODE_QK = Math.sqrt(40); // mode head: a marker scores ~40, everything else 0
+const MATCH = 60; // an FFN unit's pre-activation per matching context token (and for the mode)
 const THRESHOLD = 2.5 * MATCH; // fires (≈ +30) only when all three match; two matches stay ≈ -30
-const OUT = 0.3; // output scale on the NEXT block
-/** How this vocabulary tokenizes the end of the generation prompt, `…assistant\n`. */
-const PROMPT_TAIL = ['an', 't', '<0x0A>'];
+const ACT = 30; // a firing unit's activation
+const NEXT_GAIN = 6; // the next token's identity, against the current one's 1
+const OUT_NORM = 0.25; // logit scale: the next token leads every other by ~50
+/** How the built-in vocabulary tokenizes the end of the generation prompt, `…assistant\n`. */
+const BUILTIN_TAIL: [string, string, string] = ['an', 't', '<0x0A>'];
+/** The built-in vocabulary's size before a script adds its pieces. */
+const BUILTIN_SIZE = 1536;
 
-function uniquePieces(text: string, taken: Set<string>): string[] {
-  const words = text.replace(/ /g, SPACE).match(new RegExp(`[${SPACE}]*[^${SPACE}]+|[${SPACE}]+`, 'g')) ?? [];
-  const out: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    cur += w;
-    if (!taken.has(cur)) {
-      taken.add(cur);
-      out.push(cur);
-      cur = '';
-    }
-  }
-  if (cur) {
-    if (!out.length) throw new Error(`script text ${JSON.stringify(text)} repeats pieces already in the vocabulary`);
-    const last = out.pop()!;
-    taken.delete(last);
-    taken.add(last + cur);
-    out.push(last + cur);
-  }
-  return out;
-}
+const mix = (x: number): number => {
+  let z = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+};
 
-/** Token ids of the script in segments (a context jump starts a new one), growing the vocabulary. */
-function compileScript(script: ScriptStep[], tokens: string[], types: number[], scores: number[]): number[][] {
-  const taken = new Set(tokens);
-  const index = new Map(tokens.map((t, i) => [t, i]));
-  const add = (piece: string, type: number) => {
-    tokens.push(piece);
-    types.push(type);
-    scores.push(type === TOKEN_TYPE.normal ? -1e4 : 0);
-    index.set(piece, tokens.length - 1);
-    taken.add(piece);
-    return tokens.length - 1;
-  };
-  SCRIPT_SPECIALS.forEach((s) => add(s, TOKEN_TYPE.userDefined));
-  const segments: number[][] = [PROMPT_TAIL.map((t) => index.get(t)!)];
-  let ids = segments[0]!;
-  const known = (piece: string) => {
-    const id = index.get(piece === '\n' ? '<0x0A>' : piece);
-    if (id === undefined) throw new Error(`script token "${piece}" is not in the vocabulary`);
-    return id;
-  };
-  for (const step of script) {
-    if (typeof step === 'object' && 'context' in step) {
-      ids = step.context.map(known);
-      segments.push(ids);
-    } else if (typeof step === 'object') {
-      const id = index.get(step.token);
-      if (id === undefined) throw new Error(`script token "${step.token}" is not in the vocabulary`);
-      ids.push(id);
-    } else if (step === '\n') ids.push(index.get('<0x0A>')!);
-    else if (step === '<|im_end|>') ids.push(SPECIAL_IDS.imEnd);
-    else if (SCRIPT_SPECIALS.includes(step)) ids.push(index.get(step)!);
-    else ids.push(...uniquePieces(step, taken).map((p) => add(p, TOKEN_TYPE.normal)));
+/** ±1 identity of token `t` from a counter-based hash: no table, so 262k-token vocabularies cost nothing. */
+function identity(seed: number, t: number, out: Float32Array, at: number): void {
+  const base = mix((Math.imul(t, 0x9e3779b9) + seed) >>> 0);
+  for (let w = 0; w < D / 32; w++) {
+    const z = mix((base ^ Math.imul(w + 1, 0x27d4eb2f)) >>> 0);
+    for (let b = 0; b < 32; b++) out[at + w * 32 + b] = (z >>> b) & 1 ? 1 : -1;
   }
-  if (ids.at(-1) !== SPECIAL_IDS.imEnd) ids.push(SPECIAL_IDS.imEnd);
-  return segments;
 }
 
 export function makeScriptedModel(opts: ScriptedModelOptions) {
-  const base = buildVocab(1536);
-  const tokens = [...base.tokens];
-  const types = [...base.types];
-  const scores = [...base.scores];
-  const segments = compileScript(opts.script, tokens, types, scores);
-  // Every step: the three tokens it follows, and itself.
-  const steps4 = segments.flatMap((seg) => seg.slice(3).map((next, i) => seg.slice(i, i + 3).concat(next)));
-  const contexts = new Set<string>();
-  for (const [a, b, c] of steps4) {
-    const key = `${a},${b},${c}`;
-    if (contexts.has(key)) {
-      const shown = [a, b, c].map((t) => tokens[t!]).join(' ');
-      throw new Error(`script repeats the context "${shown}": a step would have two successors`);
-    }
-    contexts.add(key);
-  }
-  const nVocab = tokens.length;
-  const rng = new SeededRandom(opts.seed ?? 7, 1);
-  const ident = new Float32Array(nVocab * D);
-  rng.fillUniform(ident, 1);
-  for (let i = 0; i < ident.length; i++) ident[i] = ident[i]! >= 0 ? 1 : -1;
-  const id = (t: number) => ident.subarray(t * D, (t + 1) * D);
+  const builtin = !opts.vocab;
+  const vocab = opts.vocab ?? builtinGgufVocab(buildVocab(BUILTIN_SIZE), QWEN_STYLE_TEMPLATE);
+  const tail = opts.promptTail ?? (builtin ? BUILTIN_TAIL : undefined);
+  const source = opts.parts
+    ? { parts: opts.parts, markers: opts.markers }
+    : tail
+      ? twoTurnParts(opts.script ?? [], tail, opts.answer)
+      : undefined;
+  if (!source) throw new Error('promptTail: a real vocabulary needs the generation prompt’s last tokens');
+  const compiled = compileScript(source, vocab, builtin ? SCRIPT_SPECIALS : undefined);
+  if (compiled.markers.length > MAX_MARKERS) throw new Error(`markers: at most ${MAX_MARKERS}`);
+  const seed = opts.seed ?? 7;
+  const arch = opts.arch ?? 'llama';
+  const tensors = buildTensors(compiled.steps, vocab.tokens.length, compiled.markers, seed, arch);
+  const metadata: Array<readonly [string, GgufValue]> = [
+    ...llamaMetadata({
+      arch,
+      name: opts.name ?? 'cortex-scripted',
+      fileType: GGUF_FILE_TYPE.q8_0,
+      contextLength: opts.context ?? 8192,
+      nEmbd: E,
+      nLayer: 1,
+      nFf: compiled.steps.length,
+      nHead: E / HEAD,
+      nHeadKv: E / HEAD,
+      headDim: HEAD,
+      ropeFreqBase: ROPE_BASE,
+      rmsEpsilon: 1e-6,
+      vocab,
+    }),
+    ...(builtin ? [['cortex.chat_wrapper', { type: 'str', value: 'qwen' }] as const] : []),
+  ];
+  const bytes = writeModelFile(opts.out, metadata, tensors);
+  return {
+    file: opts.out,
+    bytes,
+    tokens: compiled.steps.length,
+    pieces: compiled.steps.map((s) => vocab.tokens[s.next]!),
+  };
+}
 
+/** Index of RoPE pair `k`'s component `c` within a head: adjacent for llama, split halves for qwen3 (NeoX). */
+const ropeDim = (arch: GeneratedArch, k: number, c: number) => (arch === 'qwen3' ? k + (HEAD / 2) * c : 2 * k + c);
+
+function buildTensors(
+  steps: CompiledStep[],
+  nVocab: number,
+  markers: number[][],
+  seed: number,
+  arch: GeneratedArch,
+): GgufTensorSpec[] {
   // Attention input: rms-normalised [64 ones | ±1 identity], the same scale g for every token.
   const g = Math.sqrt(E / (HEAD + D));
-  const heads = E / HEAD;
   const wq = new Float32Array(E * E);
   const wk = new Float32Array(E * E);
   const wv = new Float32Array(E * E);
@@ -166,7 +171,7 @@ export function makeScriptedModel(opts: ScriptedModelOptions) {
       const q = [QK, 0];
       const kk = [QK * Math.cos(back * theta(k)), QK * Math.sin(back * theta(k))];
       for (const c of [0, 1]) {
-        const unit = h * HEAD + 2 * k + c;
+        const unit = h * HEAD + ropeDim(arch, k, c);
         for (let j = 0; j < HEAD; j++) {
           wq[unit * E + C0 + j] = q[c]! / (HEAD * g);
           wk[unit * E + C0 + j] = kk[c]! / (HEAD * g);
@@ -178,84 +183,113 @@ export function makeScriptedModel(opts: ScriptedModelOptions) {
       wo[(slot + t) * E + h * HEAD + t] = 1;
     }
   }
-  // FFN input: rms-normalised [ones | identity | g·prev | g·prev2].
+  // A mode head per marker: a constant query, a key only on its tokens (their flag), the flag as value.
+  markers.forEach((_, m) => {
+    const mh = 2 * perBlock + m;
+    for (const k of MODE_PAIRS) {
+      const unit = mh * HEAD + ropeDim(arch, k, 0);
+      for (let j = 0; j < HEAD; j++) wq[unit * E + C0 + j] = MODE_QK / (HEAD * g);
+      wk[unit * E + MODE + m] = MODE_QK / g;
+    }
+    wv[mh * HEAD * E + MODE + m] = 1 / g;
+    wo[(MODE + MAX_MARKERS + m) * E + mh * HEAD] = 1;
+  });
+
+  // FFN input: rms-normalised [ones | identity | g·prev | g·prev2 | flags, modes].
   const r2 = Math.sqrt((HEAD + D + 2 * D * g * g) / E);
   const cScale = 1 / r2;
-  const idScale = 1 / r2;
-  const prevScale = g / r2;
-  const steps = steps4.length;
-  const gate = new Float32Array(steps * E);
-  const up = new Float32Array(steps * E);
-  const down = new Float32Array(E * steps);
-  for (let j = 0; j < steps; j++) {
-    const [p2, p1, cur, next] = steps4[j] as [number, number, number, number];
+  const gate = new Float32Array(steps.length * E);
+  const up = new Float32Array(steps.length * E);
+  const down = new Float32Array(E * steps.length);
+  const v = new Float32Array(D);
+  steps.forEach((s, j) => {
     const row = gate.subarray(j * E, (j + 1) * E);
-    const fill = (at: number, tok: number, inputScale: number) => {
-      const v = id(tok);
+    const match = (at: number, tok: number, inputScale: number) => {
+      identity(seed, tok, v, 0);
       for (let d = 0; d < D; d++) row[at + d] = (MATCH / (D * inputScale)) * v[d]!;
     };
-    fill(ID, cur, idScale);
-    fill(PREV, p1, prevScale);
-    fill(PREV2, p2, prevScale);
+    const [p2, p1, cur] = s.after;
+    match(ID, cur, 1 / r2);
+    if (p1 !== null) match(PREV, p1, g / r2);
+    if (p2 !== null) match(PREV2, p2, g / r2);
+    // Fires only when every named token matches and every mode is as the step requires.
+    const named = s.after.filter((t) => t !== null).length;
+    let threshold = THRESHOLD - (3 - named) * MATCH;
+    s.when.forEach((w, m) => {
+      if (w === undefined) return;
+      row[MODE + MAX_MARKERS + m] = (w ? MATCH : -2 * MATCH) * r2;
+      if (w) threshold += MATCH;
+    });
     for (let c = 0; c < HEAD; c++) {
-      row[C0 + c] = -THRESHOLD / (HEAD * cScale);
+      row[C0 + c] = -threshold / (HEAD * cScale);
       up[j * E + C0 + c] = 1 / (HEAD * cScale);
     }
-    const nv = id(next);
-    for (let d = 0; d < D; d++) down[(NEXT + d) * steps + j] = nv[d]!;
-  }
-  const rows = new Float32Array(nVocab * E);
-  for (let t = 0; t < nVocab; t++)
-    rows.set(
-      id(t).map((x) => x * OUT),
-      t * E + NEXT,
-    );
+    identity(seed, s.next, v, 0);
+    for (let d = 0; d < D; d++) down[(ID + d) * steps.length + j] = (NEXT_GAIN / ACT) * v[d]!;
+  });
+
   const tensor = (name: string, dims: number[], data: Float32Array | number): GgufTensorSpec => ({
     name,
-    dims: dims as [number, number],
+    dims,
     type: 'f32',
     fill: (out, first) =>
       typeof data === 'number'
         ? out.fill(data)
         : out.set(data.subarray(first * dims[0]!, first * dims[0]! + out.length)),
   });
-  const embd = new Float32Array(nVocab * E);
-  for (let t = 0; t < nVocab; t++) {
-    embd.fill(1, t * E + C0, t * E + C0 + HEAD);
-    embd.set(id(t), t * E + ID);
-  }
+  // Token embeddings, also the output head (tied): rows are generated as they are written.
+  const flags = new Map<number, number[]>();
+  markers.forEach((ids, m) => ids.forEach((t) => flags.set(t, [...(flags.get(t) ?? []), m])));
+  const embd: GgufTensorSpec = {
+    name: 'token_embd.weight',
+    dims: [E, nVocab],
+    type: 'q8_0',
+    fill: (out, first) => {
+      out.fill(0);
+      for (let r = 0; r * E < out.length; r++) {
+        const t = first + r;
+        out.fill(1, r * E + C0, r * E + C0 + HEAD);
+        identity(seed, t, out, r * E + ID);
+        for (const m of flags.get(t) ?? []) out[r * E + MODE + m] = 1;
+      }
+    },
+  };
   const tensors: GgufTensorSpec[] = [
-    tensor('token_embd.weight', [E, nVocab], embd),
-    tensor('output_norm.weight', [E], 1),
-    tensor('output.weight', [E, nVocab], rows),
+    embd,
+    tensor('output_norm.weight', [E], OUT_NORM),
     tensor('blk.0.attn_norm.weight', [E], 1),
     tensor('blk.0.attn_q.weight', [E, E], wq),
     tensor('blk.0.attn_k.weight', [E, E], wk),
     tensor('blk.0.attn_v.weight', [E, E], wv),
     tensor('blk.0.attn_output.weight', [E, E], wo),
     tensor('blk.0.ffn_norm.weight', [E], 1),
-    tensor('blk.0.ffn_gate.weight', [E, steps], gate),
-    tensor('blk.0.ffn_up.weight', [E, steps], up),
-    tensor('blk.0.ffn_down.weight', [steps, E], down),
+    tensor('blk.0.ffn_gate.weight', [E, steps.length], gate),
+    tensor('blk.0.ffn_up.weight', [E, steps.length], up),
+    tensor('blk.0.ffn_down.weight', [steps.length, E], down),
   ];
-  const metadata = [
-    ...llamaMetadata({
-      name: 'cortex-scripted',
-      fileType: GGUF_FILE_TYPE.f32,
-      contextLength: opts.context ?? 8192,
-      nEmbd: E,
-      nLayer: 1,
-      nFf: steps,
-      nHead: heads,
-      nHeadKv: heads,
-      headDim: HEAD,
-      ropeFreqBase: ROPE_BASE,
-      rmsEpsilon: 1e-6,
-      vocab: { tokens, scores, types },
-      chatTemplate: QWEN_STYLE_TEMPLATE,
-    }),
-    ['cortex.chat_wrapper', { type: 'str', value: 'qwen' }] as const,
+  if (arch === 'qwen3') tensors.push(...qkNorms(arch));
+  return tensors;
+}
+
+/**
+ * qwen3 normalises each head's query and key (one weight per head dimension, shared by all heads)
+ * before RoPE; these weights give each back the magnitude the construction above chose.
+ */
+function qkNorms(arch: GeneratedArch): GgufTensorSpec[] {
+  const q = new Float32Array(HEAD).fill(1);
+  const k = new Float32Array(HEAD).fill(1);
+  for (let p = 0; p < PAIRS; p++)
+    for (const c of [0, 1]) {
+      q[ropeDim(arch, p, c)] = QK * Math.sqrt(PAIRS / HEAD);
+      k[ropeDim(arch, p, c)] = QK * Math.sqrt(PAIRS / HEAD);
+    }
+  for (const p of MODE_PAIRS) {
+    q[ropeDim(arch, p, 0)] = MODE_QK * Math.sqrt(MODE_PAIRS.length / HEAD);
+    k[ropeDim(arch, p, 0)] = MODE_QK * Math.sqrt(MODE_PAIRS.length / HEAD);
+  }
+  const fill = (data: Float32Array) => (out: Float32Array) => out.set(data);
+  return [
+    { name: 'blk.0.attn_q_norm.weight', dims: [HEAD], type: 'f32', fill: fill(q) },
+    { name: 'blk.0.attn_k_norm.weight', dims: [HEAD], type: 'f32', fill: fill(k) },
   ];
-  const bytes = writeModelFile(opts.out, metadata, tensors);
-  return { file: opts.out, bytes, tokens: steps, pieces: steps4.map((s4) => tokens[s4[3]!]!) };
 }

@@ -3,7 +3,9 @@
  * tokenizers can't be downloaded here, so generated models carry this one: it round-trips any text
  * (unknown characters fall back to <0xNN> byte tokens) at roughly one token per character.
  */
-export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, byte: 6 } as const;
+import type { GgufVocab } from './hf-tokenizer';
+
+export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
 export const SPECIAL_IDS = { unk: 0, bos: 1, eos: 2, imStart: 3, imEnd: 4 } as const;
 
@@ -65,4 +67,19 @@ export function buildVocab(size: number): Vocab {
   // SentencePiece merges the highest-scoring pair first: prefer longer pieces, then earlier ones.
   tokens.forEach((t, i) => (scores[i] = types[i] === TOKEN_TYPE.normal ? t.length * 10 - i / size : 0));
   return { tokens, scores, types: Int32Array.from(types) };
+}
+
+/** The built-in vocabulary as GGUF tokenizer metadata: SentencePiece-style, ChatML's <|im_end|> ending a turn. */
+export function builtinGgufVocab(v: Vocab, chatTemplate: string): GgufVocab {
+  return {
+    model: 'llama',
+    tokens: v.tokens,
+    scores: v.scores,
+    types: v.types,
+    bos: SPECIAL_IDS.bos,
+    eos: SPECIAL_IDS.imEnd,
+    unk: SPECIAL_IDS.unk,
+    addBos: true,
+    chatTemplate,
+  };
 }
