@@ -35,6 +35,36 @@ describe('cortex up (npm start)', () => {
     expect(answer.usage.completion_tokens).toBe(32);
     expect(answer.choices[0]!.message.content.length).toBeGreaterThan(0);
 
+    // Claude Code's first request (recorded with its long strings cut: ~11k tokens in the demo's vocabulary, 24 tools) fits
+    // the context the demo model gets without context_size: the window clients are told.
+    const models = (await (await fetch(`${gateway}/v1/models`)).json()) as {
+      data: Array<{ id: string; limit?: { context: number; output: number } }>;
+    };
+    const limit = models.data.find((m) => m.id === 'tiny-chat')!.limit!;
+    expect(limit.context).toBe(65_536);
+    expect(limit.output).toBe(limit.context / 4);
+    const recorded = JSON.parse(
+      readFileSync(resolve(__dirname, '../../shared/reference/clients/claude-code-2.1.197-messages.json'), 'utf8'),
+    ) as { headers: Record<string, string>; body: Record<string, unknown> };
+    const body: Record<string, unknown> = { ...recorded.body, model: 'tiny-chat', max_tokens: 8 };
+    const count = (await (
+      await fetch(`${gateway}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: body.model, system: body.system, tools: body.tools, messages: body.messages }),
+      })
+    ).json()) as { input_tokens: number };
+    expect(count.input_tokens).toBeGreaterThan(8192);
+    const res = await fetch(`${gateway}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
+    const events = await res.text();
+    expect(res.status, events).toBe(200);
+    expect(events).toContain('event: message_stop');
+    expect(events).not.toContain('event: error');
+
     const code = await up.stop('SIGINT');
     expect(code).toBe(0);
     expect(neuronPid).toBeGreaterThan(0);

@@ -123,7 +123,7 @@ function bodyFor(path: string): fc.Arbitrary<string | undefined> {
     ...Object.keys(base),
     ...['stream', 'tools', 'tool_choice', 'system', 'n', 'logprobs', 'top_logprobs', 'device', 'force'],
     ...['reasoning_effort', 'thinking_budget', 'thinking', 'parallel_tool_calls', 'context_size', 'max_in_flight'],
-    ...['min_devices', 'devices', 'node'],
+    ...['min_devices', 'devices', 'node', 'min_context', 'with_prompt'],
     ...(path === '/v1/responses'
       ? ['instructions', 'previous_response_id', 'text', 'reasoning', 'include', 'store', 'metadata', 'background']
       : []),

@@ -10,6 +10,17 @@ import type { EvictionContext } from '../evictor/eviction-policy';
 
 /** The memory shown for a model: its configured vram_mb, else a neuron's GGUF estimate. */
 export type SizeOf = (id: string) => { mb: number; source: 'config' | 'estimate' } | null;
+/** The context a model not loaded anywhere would get: its context_size, else what an estimate foresaw. */
+export type ContextOf = (id: string) => number | null;
+
+/**
+ * The window clients are told (opencode's `limit`, Claude Code's and Codex's context settings): the
+ * context the model serves, and the largest reply worth asking for, a quarter of it (at most 32k),
+ * so an agent that keeps `context - output` for its prompt compacts in time.
+ */
+export function clientLimit(context: number): { context: number; output: number } {
+  return { context, output: Math.min(32_768, Math.floor(context / 4)) };
+}
 
 export function modelList(
   nodes: NodeState[],
@@ -17,6 +28,7 @@ export function modelList(
   ctx: EvictionContext,
   sizeOf: SizeOf = () => null,
   now = Date.now(),
+  contextOf: ContextOf = (id) => catalogue.get(id)?.context_size ?? null,
 ) {
   const ids = new Set([...catalogue.entries().map((m) => m.id), ...nodes.flatMap((n) => n.models.map((m) => m.id))]);
   const entries = [...ids].sort().map((id) => {
@@ -60,7 +72,8 @@ export function modelList(
     );
     const size =
       sizeOf(id) ?? (residentMb.length ? { mb: Math.max(...residentMb), source: 'estimate' as const } : null);
-    const context = contexts.length ? Math.min(...contexts) : (entry?.context_size ?? null);
+    // Replicas loaded with different contexts: the smallest, which every route can serve.
+    const context = contexts.length ? Math.min(...contexts) : contextOf(id);
     return {
       id,
       object: 'model',
@@ -69,7 +82,7 @@ export function modelList(
       loaded: locations.some((l) => l.status === 'loaded'),
       feasible_on: feasibleOn,
       locations,
-      ...(context ? { limit: { context }, max_model_len: context } : {}),
+      ...(context ? { limit: clientLimit(context), max_model_len: context } : {}),
       vram_mb: size?.mb ?? null,
       vram_source: size?.source ?? null,
       capabilities: entry?.capabilities ?? ['text'],

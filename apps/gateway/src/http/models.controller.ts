@@ -22,6 +22,13 @@ export class ModelsController {
 
   @Get()
   list() {
-    return modelList(this.fleet.all(), this.catalogue, this.evictor.context(), (id) => this.sizes.shown(id));
+    return modelList(
+      this.fleet.all(),
+      this.catalogue,
+      this.evictor.context(),
+      (id) => this.sizes.shown(id),
+      Date.now(),
+      (id) => this.sizes.foreseenContext(id),
+    );
   }
 }

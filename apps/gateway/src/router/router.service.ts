@@ -233,6 +233,7 @@ export class RouterService {
         id: entry.id,
         source: entry.source,
         context_size: entry.context_size,
+        min_context: entry.min_context,
         max_in_flight: entry.max_in_flight,
         ...(devices ? { devices, min_devices: devices.length } : { device }),
       };

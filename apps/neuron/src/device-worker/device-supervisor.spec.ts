@@ -99,7 +99,7 @@ describe('DeviceSupervisor', () => {
       () => undefined,
     );
     const genFailed = gen.result.catch((e: Error) => e);
-    const load = sup.load({ id: 'b', source: '/m/b.gguf', sequences: 1 });
+    const load = sup.load({ id: 'b', source: '/m/b.gguf', sequences: 1, minContext: 16384 });
     await vi.advanceTimersByTimeAsync(10_000); // a 10 s load; the generation's limit before its first token is 4 s
     expect(worker.killed).toBeUndefined();
     const loadMsg = worker.sent.find((m) => m.type === 'load')!;

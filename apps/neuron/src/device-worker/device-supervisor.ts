@@ -10,7 +10,8 @@ import type {
   GenerationResult,
   LoadResult,
   LoadSpec,
-  MemoryEstimate,
+  ContextPlan,
+  ContextRequest,
   ParentToChild,
   WorkerStats,
 } from '@app/core';
@@ -78,7 +79,8 @@ export class DeviceSupervisor {
   async load(spec: LoadSpec, onProgress?: (p: number) => void): Promise<LoadResult> {
     await this.whenReady();
     const result = (await this.call({ type: 'load', spec }, { onProgress, loading: true })) as LoadResult;
-    this.resident.set(spec.id, spec);
+    // A restarted worker reloads it with the context it got now, whatever memory is free then.
+    this.resident.set(spec.id, { ...spec, contextSize: result.contextSize });
     return result;
   }
 
@@ -99,16 +101,21 @@ export class DeviceSupervisor {
     };
   }
 
-  tokenize(msg: Omit<Extract<ParentToChild, { type: 'tokenize' }>, 'reqId'>): Promise<{ count: number }> {
-    return this.call({ ...msg, reqId: this.newReqId() } as ParentToChild) as Promise<{ count: number }>;
+  tokenize(
+    msg: Omit<Extract<ParentToChild, { type: 'tokenize' }>, 'reqId'>,
+  ): Promise<{ count: number; prompt?: string }> {
+    return this.call({ ...msg, reqId: this.newReqId() } as ParentToChild) as Promise<{
+      count: number;
+      prompt?: string;
+    }>;
   }
 
   embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
     return this.call({ type: 'embed', modelId, inputs }) as Promise<{ vectors: number[][]; tokens: number }>;
   }
 
-  estimate(path: string, contextSize: number | undefined, sequences: number): Promise<MemoryEstimate> {
-    return this.call({ type: 'estimate', path, contextSize, sequences }) as Promise<MemoryEstimate>;
+  estimate(path: string, req: ContextRequest): Promise<ContextPlan> {
+    return this.call({ type: 'estimate', path, ...req }) as Promise<ContextPlan>;
   }
 
   stats(): Promise<WorkerStats> {

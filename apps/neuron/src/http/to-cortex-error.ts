@@ -2,7 +2,7 @@
  * Every internal failure of the neuron (device faults, worker request errors, admission, bad
  * sources, framework errors) as the CortexError the API answers with.
  */
-import { CortexError, frameworkError } from '@app/core';
+import { CortexError, frameworkError, isErrorCode } from '@app/core';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from '../device-worker/device-errors';
 import { AdmissionRejected } from '../inference/admission';
 
@@ -14,7 +14,7 @@ function fromWorker(err: WorkerRequestError): CortexError {
   switch (f.kind) {
     case 'context_length':
     case 'bad_request':
-      return new CortexError(f.code === 'context_length_exceeded' ? f.code : 'invalid_body', f.message, {
+      return new CortexError(isErrorCode(f.code) ? f.code : 'invalid_body', f.message, {
         param: f.param ?? null,
       });
     case 'not_found':

@@ -240,8 +240,8 @@ export class InferenceController {
     }));
     const messages = dto.messages ? map.toWorkerMessages(dto.messages) : undefined;
     const out = await this.inference.run(dto.model, disconnectSignal(reply), false, (record, sup) =>
-      sup.tokenize({ type: 'tokenize', modelId: record.id, text, messages, tools }),
+      sup.tokenize({ type: 'tokenize', modelId: record.id, text, messages, tools, withPrompt: dto.with_prompt }),
     );
-    return { model: dto.model, count: out.count };
+    return { model: dto.model, count: out.count, ...(out.prompt !== undefined ? { prompt: out.prompt } : {}) };
   }
 }

@@ -21,6 +21,7 @@ import type { ModelRecord } from '../models/model-record';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { FAULTS_ENABLED } from '../neuron.tokens';
 import { AdmissionRejected } from './admission';
+import { assertPromptFits } from './context-check';
 
 export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;
 
@@ -65,6 +66,7 @@ export class InferenceService {
     this.drain.assertOpen();
     const record = this.registry.serving(req.modelId);
     const sup = this.registry.supervisorOf(record);
+    await assertPromptFits(req, record.contextSize, () => this.countPrompt(sup, req));
     const release = await this.admit(record, signal, hooks.onQueued);
     let abort = () => undefined as void;
     let shutdown: CortexError | undefined;
@@ -137,6 +139,23 @@ export class InferenceService {
     } catch (err) {
       throw toCortexError(err);
     }
+  }
+
+  /** The prompt's tokens as the worker will see them (chat: through the template, with the tools it offers). */
+  private async countPrompt(sup: ReturnType<ModelRegistryService['supervisorOf']>, req: GenerateRequest) {
+    const chat = req.mode === 'chat';
+    const out = await sup
+      .tokenize({
+        type: 'tokenize',
+        modelId: req.modelId,
+        ...(chat
+          ? { messages: req.messages ?? [], tools: req.toolChoice === 'none' ? undefined : req.tools }
+          : { text: req.prompt ?? '' }),
+      })
+      .catch((err: unknown) => {
+        throw toCortexError(err);
+      });
+    return chat ? out.count : out.count + 1;
   }
 
   /** Aborts every generation of a model (forced unload). */

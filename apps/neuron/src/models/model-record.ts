@@ -17,6 +17,8 @@ export interface ModelRecord {
   estimatedVramMb: number | null;
   contextSize: number | null;
   trainContextSize: number | null;
+  /** node-llama-cpp's chat wrapper for its template. */
+  chatWrapper?: string;
   maxInFlight: number;
   admission: Admission;
   lastUsedAt: number | null;
@@ -74,6 +76,7 @@ export function describeModel(r: ModelRecord, servable?: Servable): NeuronModel 
     estimated_vram_mb: r.estimatedVramMb,
     context_size: r.contextSize,
     train_context_size: r.trainContextSize,
+    chat_wrapper: r.chatWrapper ?? null,
     in_flight: r.admission.inFlight,
     queue_depth: r.admission.queueDepth,
     max_in_flight: r.maxInFlight,

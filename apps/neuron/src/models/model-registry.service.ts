@@ -7,6 +7,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
+  type ContextRequest,
   CortexError,
   DEFAULT_MAX_IN_FLIGHT,
   type EstimateRequest,
@@ -24,7 +25,7 @@ import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
 import { drainOrRefuse } from './drain-model';
-import { servability } from './servability';
+import { residentMb, servability } from './servability';
 
 export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
 
@@ -41,6 +42,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   private readonly loads = new Map<string, Promise<ModelRecord>>();
   /** Ids whose cancelled load is still unwinding in its worker; a new load of them waits for that. */
   private readonly cancelling = new Set<string>();
+  /** Per device: the context plan in progress, which the next one waits for. */
+  private readonly planning = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
@@ -185,7 +188,14 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       : source.path;
     cancel.throwIfAborted();
     const sequences = this.sequencesFor(record.maxInFlight);
-    const spec = { id: req.id, source: path, contextSize: req.context_size, sequences };
+    const minContext = req.min_context ?? this.cfg.min_context;
+    const contextSize = await this.contextFor(record, sup, path, {
+      contextSize: req.context_size,
+      minContext,
+      sequences,
+    });
+    cancel.throwIfAborted();
+    const spec = { id: req.id, source: path, contextSize, minContext, sequences };
     const res = await sup.load(spec, (p) => (record.loadProgress = remote ? 0.5 + 0.5 * p : p));
     if (cancel.aborted) {
       await sup.unload(req.id).catch(() => undefined);
@@ -198,11 +208,44 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       estimatedVramMb: res.estimatedVramMb,
       contextSize: res.contextSize,
       trainContextSize: res.trainContextSize,
+      chatWrapper: res.chatWrapper,
       capabilities: res.capabilities,
       sequences: res.sequences,
       kv: undefined,
       loadedAt: Date.now(),
     });
+  }
+
+  /**
+   * The context a load gets: the one asked for, else the largest that fits what its device has free
+   * (its budget less what the other models there take or have reserved). Plans on one device take
+   * turns, and each reserves its memory on the record, so concurrent loads cannot both count the same
+   * free memory.
+   */
+  private async contextFor(record: ModelRecord, sup: DeviceSupervisor, path: string, req: ContextRequest) {
+    if (req.contextSize !== undefined) return req.contextSize;
+    const device = record.deviceId;
+    const before = this.planning.get(device) ?? Promise.resolve();
+    let done = () => undefined as void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.planning.set(
+      device,
+      before.then(() => mine),
+    );
+    await before;
+    try {
+      const others = this.list().filter((m) => m.deviceId === device && m !== record && m.status !== 'failed');
+      const budgetMb = sup.device.vramTotalMb - others.reduce((sum, m) => sum + residentMb(m), 0);
+      const plan = await sup.estimate(path, { ...req, budgetMb }).catch((err: unknown) => {
+        throw toCortexError(err);
+      });
+      record.estimatedVramMb = plan.estimatedMb;
+      record.contextSize = plan.contextSize;
+      return plan.contextSize;
+    } finally {
+      done();
+      if (this.planning.get(device) === mine) this.planning.delete(device);
+    }
   }
 
   /** Seats (and so KV sequences) a model gets on `sup`: the request's, else the neuron's, else the device kind's. */
@@ -225,9 +268,17 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     }
     const sup = chooseDevice(this.devices.list(), this.list(), req.device);
     const sequences = this.sequencesFor(this.seats(req.max_in_flight, sup));
-    const e = await sup.estimate(src.path, req.context_size, sequences).catch((err: unknown) => {
-      throw toCortexError(err);
-    });
+    const onDevice = this.list().filter((m) => m.deviceId === sup.device.id && m.status !== 'failed');
+    const budgetMb = sup.device.vramTotalMb - onDevice.reduce((sum, m) => sum + residentMb(m), 0);
+    const minContext = req.min_context ?? this.cfg.min_context;
+    const plan = { contextSize: req.context_size, minContext, sequences };
+    // What a load would get now; when even the floor does not fit here now, what it needs (the floor).
+    const e = await sup
+      .estimate(src.path, { ...plan, budgetMb })
+      .catch(() => sup.estimate(src.path, plan))
+      .catch((err: unknown) => {
+        throw toCortexError(err);
+      });
     return {
       source: req.source,
       device: sup.device.id,
@@ -235,6 +286,8 @@ export class ModelRegistryService implements OnApplicationBootstrap {
       train_context_size: e.trainContextSize,
       sequences,
       estimated_vram_mb: e.estimatedMb,
+      min_context_size: e.minContextSize,
+      min_vram_mb: e.minMb,
     };
   }
 

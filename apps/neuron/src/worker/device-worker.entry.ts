@@ -5,7 +5,8 @@
  */
 import { freemem, totalmem } from 'node:os';
 import { WORKER_CONFIG_ENV, type ChildToParent, type ParentToChild, type WorkerConfig } from '@app/core';
-import { WorkerEngine, toWorkerError } from './engine';
+import { WorkerEngine } from './engine';
+import { toWorkerError } from './request-failure';
 
 const MB = 1024 * 1024;
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       case 'embed':
         return run(msg.reqId, () => engine.embed(msg.modelId, msg.inputs));
       case 'estimate':
-        return run(msg.reqId, () => engine.estimate(msg.path, msg.contextSize, msg.sequences));
+        return run(msg.reqId, () => engine.estimate(msg.path, msg));
       case 'stats':
         return void engine
           .stats(Math.round(totalmem() / MB), Math.round(freemem() / MB))

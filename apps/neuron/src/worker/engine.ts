@@ -5,19 +5,19 @@
  */
 import type {
   ChildToParent,
+  ContextPlan,
+  ContextRequest,
   GenerationResult,
   LoadResult,
   LoadSpec,
-  MemoryEstimate,
   ParentToChild,
   WorkerConfig,
-  WorkerError,
   WorkerStats,
 } from '@app/core';
+import { contextLengthMessage } from '@app/core';
 import { toChatHistory } from './chat-history';
 import { chatWrapperFor } from './chat-wrapper';
 import { forcingToolCall } from './forced-call';
-import { isNativeFault } from './classify-error';
 import type {
   ChatHistoryItem,
   ChatModelFunctions,
@@ -28,7 +28,8 @@ import type {
 } from './engine-types';
 import { LoadedModel } from './loaded-model';
 import { StateTier } from './state-tier';
-import { estimateMemory } from './estimate';
+import { planContext } from './estimate';
+import { RequestFailure } from './request-failure';
 import { injectFault } from './faults';
 import { TokenCounter, callId } from './token-counter';
 import { generationOptions, thoughtsOf, toFunctions } from './generation-options';
@@ -42,13 +43,6 @@ interface Prompt {
 }
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
 type Send = (msg: ChildToParent) => void;
-
-/** A failure with a kind chosen where it happened. */
-export class RequestFailure extends Error {
-  constructor(readonly failure: WorkerError) {
-    super(failure.message);
-  }
-}
 
 const MB = 1024 * 1024;
 
@@ -71,9 +65,12 @@ export class WorkerEngine {
     if (existing) return this.describe(existing, existing.vramMb);
     const path = spec.source;
     const cuda = this.cfg.kind === 'cuda';
-    const est = await estimateMemory(this.nlc, this.llama, this.cfg.kind, path, spec.contextSize, spec.sequences);
+    const vram = await this.llama.getVramState();
+    // A GPU's real free memory can be less than the neuron's accounting (other processes use it too).
+    const budgetMb = cuda ? Math.min(spec.budgetMb ?? Infinity, Math.floor(vram.free / MB)) : spec.budgetMb;
+    const est = await planContext(this.nlc, this.llama, this.cfg.kind, path, { ...spec, budgetMb });
     const contextSize = est.contextSize;
-    const before = (await this.llama.getVramState()).used;
+    const before = vram.used;
     const model = await this.llama.loadModel({
       modelPath: path,
       gpuLayers: cuda ? 'max' : 0,
@@ -83,9 +80,9 @@ export class WorkerEngine {
       const context = await model.createContext({ contextSize, sequences: spec.sequences, threads: this.cfg.threads });
       const measured = cuda ? ((await this.llama.getVramState()).used - before) / MB : 0;
       const wrapper = chatWrapperFor(this.nlc, model);
-      const vram = Math.round(measured || est.estimatedMb);
+      const vramMb = Math.round(measured || est.estimatedMb);
       const minSaved = this.cfg.sessions?.minSavedTokens ?? 256;
-      const entry = new LoadedModel(spec.id, model, context, path, vram, wrapper, this.tier, minSaved);
+      const entry = new LoadedModel(spec.id, model, context, path, vramMb, wrapper, this.tier, minSaved);
       if (cuda) await this.smokeDecode(entry);
       this.models.set(spec.id, entry);
       this.send({ type: 'progress', reqId, progress: 1 });
@@ -117,12 +114,13 @@ export class WorkerEngine {
       estimatedVramMb,
       path: entry.path,
       capabilities: ['text', 'tools', 'embeddings'],
+      chatWrapper: entry.chatWrapper.wrapperName,
     };
   }
 
-  /** Memory a model file would take here, without loading it. */
-  estimate(path: string, contextSize: number | undefined, sequences: number): Promise<MemoryEstimate> {
-    return estimateMemory(this.nlc, this.llama, this.cfg.kind, path, contextSize, sequences);
+  /** The context a model file would get here, and the memory it would take, without loading it. */
+  estimate(path: string, req: ContextRequest): Promise<ContextPlan> {
+    return planContext(this.nlc, this.llama, this.cfg.kind, path, req);
   }
 
   async unload(id: string): Promise<{ id: string }> {
@@ -184,9 +182,7 @@ export class WorkerEngine {
         kind: 'context_length',
         code: 'context_length_exceeded',
         param: 'messages',
-        message:
-          `This model's maximum context length is ${entry.contextSize} tokens. However, your messages resulted in ` +
-          `${promptTokens} tokens. Please reduce the length of the messages.`,
+        message: contextLengthMessage(promptTokens, entry.contextSize),
       });
     }
     return Math.min(requested, room);
@@ -294,11 +290,18 @@ export class WorkerEngine {
   }
 
   /** Counts without a sequence: rendering the template needs none, and all may be busy generating. */
-  tokenize(msg: TokenizeMsg): { count: number } {
+  tokenize(msg: TokenizeMsg): { count: number; prompt?: string } {
     const entry = this.model(msg.modelId);
-    if (msg.text !== undefined) return { count: entry.model.tokenize(msg.text).length };
+    if (msg.text !== undefined) {
+      const count = entry.model.tokenize(msg.text).length;
+      return { count, ...(msg.withPrompt ? { prompt: msg.text } : {}) };
+    }
     const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
-    return { count: promptTokens(entry, history, toFunctions(msg.tools)).length };
+    const rendered = renderPrompt(entry, history, toFunctions(msg.tools));
+    return {
+      count: rendered.tokenize(entry.model.tokenizer).length,
+      ...(msg.withPrompt ? { prompt: promptText(entry, rendered) } : {}),
+    };
   }
 
   async embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
@@ -333,18 +336,26 @@ export class WorkerEngine {
 
 /** Prompt tokens of a chat history as the model's chat template renders it (tools included). */
 function promptTokens(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions): number[] {
-  return entry.chatWrapper
-    .generateContextState({ chatHistory: history, availableFunctions: functions })
-    .contextText.tokenize(entry.model.tokenizer) as number[];
+  return renderPrompt(entry, history, functions).tokenize(entry.model.tokenizer) as number[];
+}
+
+function renderPrompt(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions) {
+  return entry.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions }).contextText;
+}
+
+/** A rendered prompt as text: special tokens spelled as the vocabulary spells them (BOS as `<s>`, say). */
+function promptText(entry: LoadedModel, text: ReturnType<typeof renderPrompt>): string {
+  const specials: Record<string, string | null> = {
+    BOS: entry.model.tokens.bosString,
+    EOS: entry.model.tokens.eosString,
+    EOT: entry.model.tokens.eotString,
+    NL: entry.model.tokens.nlString,
+  };
+  return (text.toJSON() as Array<string | { type: string; value: string }>)
+    .map((v) => (typeof v === 'string' ? v : v.type === 'specialToken' ? (specials[v.value] ?? '') : v.value))
+    .join('');
 }
 
 function assertNotAborted(stopReason: string): void {
   if (stopReason === 'abort') throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
-}
-
-/** The failure to report for an error thrown while serving a request. */
-export function toWorkerError(err: unknown): WorkerError {
-  if (err instanceof RequestFailure) return err.failure;
-  const message = err instanceof Error ? err.message : String(err);
-  return { kind: isNativeFault(err) ? 'native' : 'js', message };
 }

@@ -28,7 +28,10 @@ export class ModelEntry {
   @IsModelSource() source!: string;
   /** VRAM estimate for placement; the neuron's GGUF estimate is used when unset. */
   @IsOptional() @IntAtLeast(0) vram_mb?: number;
+  /** The context to serve; unset: the largest that fits where it is placed, up to its trained context. */
   @IsOptional() @IntAtLeast(16) context_size?: number;
+  /** Without context_size: the least context it may be loaded with (the neuron's min_context when unset). */
+  @IsOptional() @IntAtLeast(16) min_context?: number;
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   /** Only these neurons may hold the model. */
   @IsOptional() @IsStringList() pinned_on?: string[];

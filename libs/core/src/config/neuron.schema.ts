@@ -23,6 +23,9 @@ import {
   parseHostPort,
 } from './expect';
 
+/** The least context worth loading a model with: agents' first requests are 15–30k tokens. */
+export const DEFAULT_MIN_CONTEXT = 16384;
+
 /** Default admission.max_in_flight per device kind (see AdmissionSection.max_in_flight). */
 export const DEFAULT_MAX_IN_FLIGHT = { cpu: 1, cuda: 8 } as const;
 
@@ -64,6 +67,7 @@ export class PreloadEntry {
   @IsNonEmptyString() id!: string;
   @IsModelSource() source!: string;
   @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(16) min_context?: number;
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   /** Device id such as "cpu" or "cuda-0"; the freest device when unset. */
   @IsOptional() @IsNonEmptyString() device?: string;
@@ -98,6 +102,11 @@ export class NeuronConfig {
    * when unset. GPUs report their real VRAM.
    */
   @IsOptional() @IsMemoryBudget() cpu_memory_mb?: number | number[];
+  /**
+   * A model loaded without context_size gets the largest context that fits its device's free memory,
+   * up to its trained context; the load is refused when not even min(trained, min_context) fits.
+   */
+  @IntAtLeast(16) min_context = DEFAULT_MIN_CONTEXT;
   /** llama.cpp threads per device worker. */
   @IntAtLeast(1) threads = defaultThreads();
   /** When set, every route but /livez and /readyz needs `Authorization: Bearer <token>`. */

@@ -16,8 +16,11 @@ export interface NeuronModel {
   load_progress?: number;
   vram_mb: number | null;
   estimated_vram_mb?: number | null;
+  /** The context it serves (tokens per request): asked for, else the largest that fitted at load. */
   context_size: number | null;
   train_context_size?: number | null;
+  /** node-llama-cpp's chat wrapper for its template ("Qwen", "Llama 3", "Harmony", "Jinja", …). */
+  chat_wrapper?: string | null;
   in_flight: number;
   queue_depth: number;
   max_in_flight: number;
@@ -116,7 +119,10 @@ export interface NeuronDiscovery {
 export interface LoadModelRequest {
   id: string;
   source: string;
+  /** The context to serve; unset: the largest that fits the device's free memory, up to the trained one. */
   context_size?: number;
+  /** Without context_size, refuse the load unless min(trained, this) fits (the neuron's min_context when unset). */
+  min_context?: number;
   max_in_flight?: number;
   device?: string;
   /** Load it on one worker owning this many devices (a device group); the neuron picks free ones. */
@@ -145,6 +151,7 @@ export interface UnloadModelResponse {
 export interface EstimateRequest {
   source: string;
   context_size?: number;
+  min_context?: number;
   max_in_flight?: number;
   device?: string;
 }
@@ -152,10 +159,14 @@ export interface EstimateRequest {
 export interface EstimateResponse {
   source: string;
   device: string;
+  /** The context a load would get on that device now (its free memory), and what that takes. */
   context_size: number;
   train_context_size: number;
   sequences: number;
   estimated_vram_mb: number;
+  /** The least it may get (context_size when asked for, else min(trained, min_context)) and what that takes. */
+  min_context_size?: number;
+  min_vram_mb?: number;
 }
 
 /** POST /models/pin */
@@ -168,6 +179,8 @@ export interface PinModelRequest {
 export interface TokenizeResponse {
   model: string;
   count: number;
+  /** With `with_prompt`: the text the model would be given, its special tokens spelled out. */
+  prompt?: string;
 }
 
 /** POST /devices/:id/recycle */

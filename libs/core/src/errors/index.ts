@@ -2,3 +2,4 @@
 export * from './error-codes';
 export * from './envelopes';
 export * from './cortex-error';
+export * from './context-length';

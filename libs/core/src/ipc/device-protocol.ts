@@ -46,12 +46,22 @@ export interface SamplingParams {
 export type FaultKind = 'crash' | 'js_error' | 'hang' | 'native' | 'silent';
 export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'js_error', 'hang', 'native', 'silent'];
 
-export interface LoadSpec {
+/** What decides a model's context: the one asked for, else the largest that fits `budgetMb`. */
+export interface ContextRequest {
+  /** Asked for (context_size): used as is. */
+  contextSize?: number;
+  /** The least context worth serving (min(trained, this) must fit, or the load is refused). */
+  minContext: number;
+  /** KV sequences the context is allocated for (seats plus idle ones). */
+  sequences: number;
+  /** Memory free for the model on its device (MiB); unset: plan for the floor. */
+  budgetMb?: number;
+}
+
+export interface LoadSpec extends ContextRequest {
   id: string;
   /** Absolute path of the model file (remote sources are downloaded by the neuron first). */
   source: string;
-  contextSize?: number;
-  sequences: number;
 }
 
 export type ParentToChild =
@@ -81,9 +91,11 @@ export type ParentToChild =
       messages?: WorkerMessage[];
       text?: string;
       tools?: WorkerTool[];
+      /** Also answer the prompt text the model would see (special tokens spelled out). */
+      withPrompt?: boolean;
     }
   | { type: 'embed'; reqId: string; modelId: string; inputs: string[] }
-  | { type: 'estimate'; reqId: string; path: string; contextSize?: number; sequences: number }
+  | ({ type: 'estimate'; reqId: string; path: string } & ContextRequest)
   | { type: 'stats'; reqId: string }
   | { type: 'shutdown' };
 
@@ -144,13 +156,18 @@ export interface LoadResult {
   estimatedVramMb: number;
   path: string;
   capabilities: string[];
+  /** node-llama-cpp's chat wrapper for the model's template ("Qwen", "Llama 3", "Jinja", …). */
+  chatWrapper: string;
 }
 
-/** What a model would take on a device, from its GGUF (answer to `estimate`). */
-export interface MemoryEstimate {
-  estimatedMb: number;
+/** The context a model gets on a device and the memory it takes, from its GGUF (answer to `estimate`). */
+export interface ContextPlan {
   contextSize: number;
+  estimatedMb: number;
   trainContextSize: number;
+  /** The least context it may get (the floor, or the one asked for), and the memory that takes. */
+  minContextSize: number;
+  minMb: number;
 }
 
 export interface WorkerStats {

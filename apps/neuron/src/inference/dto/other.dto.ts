@@ -21,12 +21,15 @@ export class TokenizeDto {
   @IsOptional() @IsTools() tools?: Array<{
     function: { name: string; description?: string; parameters?: Record<string, unknown> };
   }>;
+  /** Also answer the rendered prompt (what the chat template makes of the messages and tools). */
+  @IsOptional() @IsBool() with_prompt?: boolean;
 }
 
 export class LoadModelDto {
   @IsNonEmptyString() id!: string;
   @IsModelSource() source!: string;
   @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(16) min_context?: number;
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   @IsOptional() @IsNonEmptyString() device?: string;
   /** A device group: one worker owning this many free devices (or exactly `devices`). */
@@ -39,6 +42,7 @@ export class LoadModelDto {
 export class EstimateModelDto {
   @IsModelSource() source!: string;
   @IsOptional() @IntAtLeast(16) context_size?: number;
+  @IsOptional() @IntAtLeast(16) min_context?: number;
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
   @IsOptional() @IsNonEmptyString() device?: string;
 }
