@@ -12,6 +12,9 @@ export const WEATHER_THOUGHT: ScriptStep[] = [
   { token: '▁' },
   '\n',
   '</think>',
+  // A thought cut short by a budget is closed by node-llama-cpp and tokenized afresh: whatever came
+  // before the closing "\n</think>", the script goes on.
+  { context: [null, '\n', '</think>'] },
   '\n',
 ];
 

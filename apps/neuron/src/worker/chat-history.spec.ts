@@ -32,6 +32,30 @@ describe(toChatHistory.name, () => {
       response: [{ type: 'functionCall', name: 'bash', params: { cmd: 'ls' }, result: 'a b' }],
     });
     expect(sut[2]).toEqual({ type: 'user', text: 'orphan' });
+    expect(sut[3]).toEqual({ type: 'model', response: [] });
+  });
+
+  it('goes on with the response whose tool calls were just answered, its thought kept', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'ls' },
+      {
+        role: 'assistant',
+        content: '',
+        thought: 'I list them.',
+        toolCalls: [{ id: 'c1', name: 'bash', arguments: '{"cmd":"ls"}' }],
+      },
+      { role: 'tool', toolCallId: 'c1', content: 'a b' },
+    ]);
+    expect(sut).toEqual([
+      { type: 'user', text: 'ls' },
+      {
+        type: 'model',
+        response: [
+          { type: 'segment', segmentType: 'thought', text: 'I list them.', ended: true },
+          { type: 'functionCall', name: 'bash', params: { cmd: 'ls' }, result: 'a b' },
+        ],
+      },
+    ]);
   });
 });
 

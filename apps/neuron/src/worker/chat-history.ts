@@ -2,7 +2,10 @@
  * OpenAI-style messages → node-llama-cpp chat history. System turns merge into one leading system
  * item; an assistant's tool calls and the tool results that follow become function-call entries of
  * that model response, which is how node-llama-cpp renders tool use through the chat template; an
- * earlier thought comes back as the response's thought segment.
+ * earlier thought comes back as the response's thought segment. A conversation that ends with tool
+ * results asks the model to go on with that same response (as node-llama-cpp does after a call),
+ * not to start a new one: templates render the results, then the model's continuation, with the
+ * thought of that turn kept.
  * Pure and structural (no node-llama-cpp import), so it is unit-tested directly.
  */
 import type { WorkerMessage } from '@app/core';
@@ -23,12 +26,17 @@ function parseArgs(args: string): unknown {
   }
 }
 
-/** The history ends with an empty model response: the turn the model is asked to write. */
+/**
+ * The history ends with the response the model is asked to write: an empty one, or the last one when
+ * only tool results came after it.
+ */
 export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[] {
   const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
   const items: HistoryItem[] = system.length ? [{ type: 'system', text: system.join('\n\n') }] : [];
   const pendingCalls = new Map<string, HistoryFunctionCall>();
+  let continues = false;
   for (const m of messages) {
+    continues = false;
     if (m.role === 'user') items.push({ type: 'user', text: m.content });
     if (m.role === 'assistant') {
       const thought: HistoryThought[] = m.thought
@@ -52,10 +60,12 @@ export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[]
     }
     if (m.role === 'tool') {
       const call = pendingCalls.get(m.toolCallId);
-      if (call) call.result = m.content;
-      else items.push({ type: 'user', text: m.content });
+      if (call) {
+        call.result = m.content;
+        continues = items.at(-1)?.type === 'model';
+      } else items.push({ type: 'user', text: m.content });
     }
   }
-  items.push({ type: 'model', response: [] });
+  if (!continues) items.push({ type: 'model', response: [] });
   return items;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Llama, LlamaChat, getLlama } from 'node-llama-cpp';
 import { makeScriptedModel } from '@app/core';
-import { chatWrapperFor } from './chat-wrapper';
+import { chatWrapperFor, fitHistory } from './chat-wrapper';
 import { forcingToolCall } from './forced-call';
 import { WEATHER_ANSWERS, WEATHER_CALL, WEATHER_THOUGHT } from '../../../../test/helpers/weather-script';
 
@@ -93,5 +93,28 @@ describe(chatWrapperFor.name, () => {
     expect(() => makeScriptedModel({ out: join(dir, 'ok.gguf'), script: ok })).not.toThrow();
     const twice = ['<tool_call>', { token: '▁' }, '\n', 'alpha', '<tool_call>', { token: '▁' }, '\n', 'omega'];
     expect(() => makeScriptedModel({ out: join(dir, 'bad.gguf'), script: twice })).toThrow(/repeats the context/);
+  });
+});
+
+describe(fitHistory.name, () => {
+  const thought = { type: 'segment', segmentType: 'thought', text: 'hmm', ended: true };
+  const call = { type: 'functionCall', name: 'f', params: {}, result: 'r' };
+
+  it('puts Qwen’s blank line after a thought, before a call or text, as its templates render it', () => {
+    const history = [
+      { type: 'user', text: 'q' },
+      { type: 'model', response: [thought, call] },
+      { type: 'model', response: [thought, '\nanswer'] },
+    ];
+    expect(fitHistory('Qwen', history)).toEqual([
+      { type: 'user', text: 'q' },
+      { type: 'model', response: [thought, '\n\n', call] },
+      { type: 'model', response: [thought, '\n\nanswer'] },
+    ]);
+  });
+
+  it('leaves other wrappers’ histories alone', () => {
+    const history = [{ type: 'model', response: [thought, call] }];
+    expect(fitHistory('Harmony', history)).toBe(history);
   });
 });

@@ -16,7 +16,7 @@ import type {
 } from '@app/core';
 import { contextLengthMessage } from '@app/core';
 import { toChatHistory } from './chat-history';
-import { chatWrapperFor } from './chat-wrapper';
+import { chatWrapperFor, fitHistory } from './chat-wrapper';
 import { forcingToolCall } from './forced-call';
 import type {
   ChatHistoryItem,
@@ -170,7 +170,7 @@ export class WorkerEngine {
   /** The prompt as the model will see it: the chat template's rendering (tools included), or the text. */
   private promptOf(msg: GenerateMsg, entry: LoadedModel): Prompt {
     if (msg.mode !== 'chat') return { tokens: entry.model.tokenize(msg.prompt ?? '') as number[] };
-    const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+    const history = historyOf(entry, msg.messages);
     const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
     return { tokens: promptTokens(entry, history, functions), history, functions };
   }
@@ -296,7 +296,7 @@ export class WorkerEngine {
       const count = entry.model.tokenize(msg.text).length;
       return { count, ...(msg.withPrompt ? { prompt: msg.text } : {}) };
     }
-    const history = toChatHistory(msg.messages ?? []) as ChatHistoryItem[];
+    const history = historyOf(entry, msg.messages);
     const rendered = renderPrompt(entry, history, toFunctions(msg.tools));
     return {
       count: rendered.tokenize(entry.model.tokenizer).length,
@@ -332,6 +332,11 @@ export class WorkerEngine {
     this.models.clear();
     this.tier.dispose();
   }
+}
+
+/** A request's messages as the chat history its model's wrapper renders. */
+function historyOf(entry: LoadedModel, messages: GenerateMsg['messages']): ChatHistoryItem[] {
+  return fitHistory(entry.chatWrapper.wrapperName, toChatHistory(messages ?? [])) as ChatHistoryItem[];
 }
 
 /** Prompt tokens of a chat history as the model's chat template renders it (tools included). */
