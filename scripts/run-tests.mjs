@@ -24,12 +24,15 @@ for (const [name, cmd, args] of steps) {
 
 mkdirSync('.cortex', { recursive: true });
 const extra = process.argv.slice(2);
-// The load suite saturates both cores for a while: it runs on its own after the rest, so the
-// timing-sensitive e2e specs never share the machine with it.
+// The family matrix (five real-vocabulary models, ~1.5 min of a core) and the load suite saturate
+// the machine for a while: each runs on its own after the rest, so the timing-sensitive e2e specs
+// never share it with them.
+const ALONE = ['test/families.e2e-spec.ts', 'test/load'];
 const runs = extra.length
   ? [['all', extra]]
   : [
-      ['main', ['--exclude', 'test/load/**']],
+      ['main', ALONE.flatMap((path) => ['--exclude', path.endsWith('.ts') ? path : `${path}/**`])],
+      ['families', ['test/families.e2e-spec.ts']],
       ['load', ['test/load']],
     ];
 let passed = 0;

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Exact versions, so every run tokenizes and renders alike. */
 export const TEST_PACKAGES = [
@@ -19,7 +19,13 @@ export const TEST_PACKAGES = [
   '@huggingface/jinja@0.5.11',
 ] as const;
 
-const ROOT = resolve(__dirname, '../../.cortex/cache');
+/** The repository's root (the folder of cortex's package.json), from test/helpers or from dist/test/helpers. */
+export const REPO_ROOT = ((dir: string): string => {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, 'nest-cli.json'))) return d;
+  throw new Error(`no cortex checkout above ${dir}`);
+})(__dirname);
+
+const ROOT = join(REPO_ROOT, '.cortex', 'cache');
 const KEY = TEST_PACKAGES.join(' ');
 const DIR = join(ROOT, `test-packages-${hash(KEY)}`);
 

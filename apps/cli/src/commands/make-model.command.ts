@@ -64,7 +64,7 @@ export class MakeModelCommand extends CommandRunner {
       } catch (err) {
         throw new UsageError(`--script: ${(err as Error).message}`);
       }
-      const words = vocab ? `${vocab.tokens.length}-token ${vocab.model} vocabulary` : 'built-in vocabulary';
+      const words = `${made.vocabSize}-token ${vocab ? `${vocab.model} ` : 'built-in '}vocabulary`;
       process.stdout.write(
         `wrote ${made.file}: scripted, ${made.tokens} steps, ${words}, ${(made.bytes / 1e6).toFixed(1)} MB ` +
           `(${Date.now() - started} ms)\n`,

@@ -141,6 +141,7 @@ export function makeScriptedModel(opts: ScriptedModelOptions) {
     file: opts.out,
     bytes,
     tokens: compiled.steps.length,
+    vocabSize: vocab.tokens.length,
     pieces: compiled.steps.map((s) => vocab.tokens[s.next]!),
   };
 }
