@@ -44,7 +44,7 @@ describe('cortex up (npm start)', () => {
     expect(limit.context).toBe(65_536);
     expect(limit.output).toBe(limit.context / 4);
     const recorded = JSON.parse(
-      readFileSync(resolve(__dirname, '../../shared/reference/clients/claude-code-2.1.197-messages.json'), 'utf8'),
+      readFileSync(resolve(__dirname, 'fixtures/clients/claude-code-2.1.197-messages.json'), 'utf8'),
     ) as { headers: Record<string, string>; body: Record<string, unknown> };
     const body: Record<string, unknown> = { ...recorded.body, model: 'tiny-chat', max_tokens: 8 };
     const count = (await (

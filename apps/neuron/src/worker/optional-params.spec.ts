@@ -14,7 +14,7 @@ import { chatWrapperFor } from './chat-wrapper';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortex-optional-'));
 const recorded = JSON.parse(
-  readFileSync(resolve(__dirname, '../../../../../shared/reference/clients/claude-code-2.1.197-messages.json'), 'utf8'),
+  readFileSync(resolve(__dirname, '../../../../test/fixtures/clients/claude-code-2.1.197-messages.json'), 'utf8'),
 ) as { body: { tools: Array<{ name: string; description: string; input_schema: Record<string, unknown> }> } };
 const BASH = recorded.body.tools.find((t) => t.name === 'Bash')!;
 
