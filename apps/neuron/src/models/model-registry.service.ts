@@ -25,7 +25,8 @@ import { NEURON_CONFIG } from '../neuron.tokens';
 import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
 import { drainOrRefuse } from './drain-model';
-import { residentMb, servability } from './servability';
+import { DeviceTurns, freeMb } from './device-turns';
+import { servability } from './servability';
 
 export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
 
@@ -42,8 +43,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   private readonly loads = new Map<string, Promise<ModelRecord>>();
   /** Ids whose cancelled load is still unwinding in its worker; a new load of them waits for that. */
   private readonly cancelling = new Set<string>();
-  /** Per device: the context plan in progress, which the next one waits for. */
-  private readonly planning = new Map<string, Promise<void>>();
+  private readonly turns = new DeviceTurns();
 
   constructor(
     @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
@@ -217,35 +217,20 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   }
 
   /**
-   * The context a load gets: the one asked for, else the largest that fits what its device has free
-   * (its budget less what the other models there take or have reserved). Plans on one device take
-   * turns, and each reserves its memory on the record, so concurrent loads cannot both count the same
-   * free memory.
+   * The context a load gets: the one asked for, else the largest that fits what its device has free,
+   * planned in the device's turn and reserved on the record before the next plan counts.
    */
   private async contextFor(record: ModelRecord, sup: DeviceSupervisor, path: string, req: ContextRequest) {
     if (req.contextSize !== undefined) return req.contextSize;
-    const device = record.deviceId;
-    const before = this.planning.get(device) ?? Promise.resolve();
-    let done = () => undefined as void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    this.planning.set(
-      device,
-      before.then(() => mine),
-    );
-    await before;
-    try {
-      const others = this.list().filter((m) => m.deviceId === device && m !== record && m.status !== 'failed');
-      const budgetMb = sup.device.vramTotalMb - others.reduce((sum, m) => sum + residentMb(m), 0);
+    return this.turns.take(record.deviceId, async () => {
+      const budgetMb = freeMb(record.deviceId, sup.device.vramTotalMb, this.list(), record);
       const plan = await sup.estimate(path, { ...req, budgetMb }).catch((err: unknown) => {
         throw toCortexError(err);
       });
       record.estimatedVramMb = plan.estimatedMb;
       record.contextSize = plan.contextSize;
       return plan.contextSize;
-    } finally {
-      done();
-      if (this.planning.get(device) === mine) this.planning.delete(device);
-    }
+    });
   }
 
   /** Seats (and so KV sequences) a model gets on `sup`: the request's, else the neuron's, else the device kind's. */
@@ -268,8 +253,7 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     }
     const sup = chooseDevice(this.devices.list(), this.list(), req.device);
     const sequences = this.sequencesFor(this.seats(req.max_in_flight, sup));
-    const onDevice = this.list().filter((m) => m.deviceId === sup.device.id && m.status !== 'failed');
-    const budgetMb = sup.device.vramTotalMb - onDevice.reduce((sum, m) => sum + residentMb(m), 0);
+    const budgetMb = freeMb(sup.device.id, sup.device.vramTotalMb, this.list());
     const minContext = req.min_context ?? this.cfg.min_context;
     const plan = { contextSize: req.context_size, minContext, sequences };
     // What a load would get now; when even the floor does not fit here now, what it needs (the floor).

@@ -15,8 +15,8 @@ import type {
   WorkerStats,
 } from '@app/core';
 import { contextLengthMessage } from '@app/core';
-import { toChatHistory } from './chat-history';
-import { chatWrapperFor, fitHistory } from './chat-wrapper';
+import { chatWrapperFor } from './chat-wrapper';
+import { historyOf, promptTokens, promptText, renderPrompt } from './prompt';
 import { forcingToolCall } from './forced-call';
 import type {
   ChatHistoryItem,
@@ -332,33 +332,6 @@ export class WorkerEngine {
     this.models.clear();
     this.tier.dispose();
   }
-}
-
-/** A request's messages as the chat history its model's wrapper renders. */
-function historyOf(entry: LoadedModel, messages: GenerateMsg['messages']): ChatHistoryItem[] {
-  return fitHistory(entry.chatWrapper.wrapperName, toChatHistory(messages ?? [])) as ChatHistoryItem[];
-}
-
-/** Prompt tokens of a chat history as the model's chat template renders it (tools included). */
-function promptTokens(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions): number[] {
-  return renderPrompt(entry, history, functions).tokenize(entry.model.tokenizer) as number[];
-}
-
-function renderPrompt(entry: LoadedModel, history: ChatHistoryItem[], functions?: ChatModelFunctions) {
-  return entry.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions }).contextText;
-}
-
-/** A rendered prompt as text: special tokens spelled as the vocabulary spells them (BOS as `<s>`, say). */
-function promptText(entry: LoadedModel, text: ReturnType<typeof renderPrompt>): string {
-  const specials: Record<string, string | null> = {
-    BOS: entry.model.tokens.bosString,
-    EOS: entry.model.tokens.eosString,
-    EOT: entry.model.tokens.eotString,
-    NL: entry.model.tokens.nlString,
-  };
-  return (text.toJSON() as Array<string | { type: string; value: string }>)
-    .map((v) => (typeof v === 'string' ? v : v.type === 'specialToken' ? (specials[v.value] ?? '') : v.value))
-    .join('');
 }
 
 function assertNotAborted(stopReason: string): void {
