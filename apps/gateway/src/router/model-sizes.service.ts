@@ -67,7 +67,7 @@ export class ModelSizesService {
     const entry = this.catalogue.get(id);
     if (!entry) return null;
     if (entry.context_size !== undefined) return entry.context_size;
-    const known = [...this.contexts.entries()].filter(([k]) => k.split('\u0000')[1] === entry.source).map(([, v]) => v);
+    const known = bySource(this.contexts, entry.source);
     return known.length ? Math.max(...known) : null;
   }
 
@@ -76,7 +76,11 @@ export class ModelSizesService {
     const entry = this.catalogue.get(id);
     if (!entry) return null;
     if (entry.vram_mb !== undefined) return { mb: entry.vram_mb, source: 'config' };
-    const known = [...this.cache.entries()].filter(([k]) => k.split('\u0000')[1] === entry.source).map(([, v]) => v);
+    const known = bySource(this.cache, entry.source);
     return known.length ? { mb: Math.max(...known), source: 'estimate' } : null;
   }
 }
+
+/** The cached values, from any neuron, of one source (the key's second part). */
+const bySource = (cache: Map<string, number>, source: string): number[] =>
+  [...cache.entries()].filter(([k]) => k.split('\u0000')[1] === source).map(([, v]) => v);

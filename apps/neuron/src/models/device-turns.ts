@@ -4,11 +4,10 @@
  * loads never both count the same free memory.
  */
 import type { ModelRecord } from './model-record';
-import { residentMb } from './servability';
+import { usedMb } from './servability';
 
 export function freeMb(deviceId: string, budgetMb: number, records: ModelRecord[], except?: ModelRecord): number {
-  const others = records.filter((m) => m.deviceId === deviceId && m !== except && m.status !== 'failed');
-  return budgetMb - others.reduce((sum, m) => sum + residentMb(m), 0);
+  return budgetMb - usedMb(records.filter((m) => m.deviceId === deviceId && m !== except));
 }
 
 export class DeviceTurns {

@@ -10,9 +10,13 @@ import type { ModelRecord } from './model-record';
 /** Memory a resident model takes: measured, else estimated. */
 export const residentMb = (r: ModelRecord): number => r.vramMb ?? r.estimatedVramMb ?? 0;
 
+/** Memory the models take (or have reserved while loading), failed ones aside. */
+export const usedMb = (records: ModelRecord[]): number =>
+  records.filter((m) => m.status !== 'failed').reduce((sum, m) => sum + residentMb(m), 0);
+
 export function servability(r: ModelRecord, deviceTotalMb: number, onDevice: ModelRecord[]): Servable | undefined {
   if (r.status !== 'loaded') return undefined;
-  const used = onDevice.filter((m) => m.status !== 'failed').reduce((sum, m) => sum + residentMb(m), 0);
+  const used = usedMb(onDevice);
   const free = deviceTotalMb - used;
   if (free >= 0) return { ok: true };
   return {

@@ -65,12 +65,9 @@ export class WorkerEngine {
     if (existing) return this.describe(existing, existing.vramMb);
     const path = spec.source;
     const cuda = this.cfg.kind === 'cuda';
-    const vram = await this.llama.getVramState();
-    // A GPU's real free memory can be less than the neuron's accounting (other processes use it too).
-    const budgetMb = cuda ? Math.min(spec.budgetMb ?? Infinity, Math.floor(vram.free / MB)) : spec.budgetMb;
-    const est = await planContext(this.nlc, this.llama, this.cfg.kind, path, { ...spec, budgetMb });
+    const est = await planContext(this.nlc, this.llama, this.cfg.kind, path, spec);
     const contextSize = est.contextSize;
-    const before = vram.used;
+    const before = (await this.llama.getVramState()).used;
     const model = await this.llama.loadModel({
       modelPath: path,
       gpuLayers: cuda ? 'max' : 0,

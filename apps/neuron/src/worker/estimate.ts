@@ -51,7 +51,11 @@ export async function planContext(
     return plan(req.contextSize, mb, mb);
   }
   const minMb = await need(floor);
-  const budget = req.budgetMb;
+  // A GPU's real free memory can be less than the neuron's accounting (other processes use it too).
+  const budget =
+    req.budgetMb !== undefined && cuda
+      ? Math.min(req.budgetMb, Math.floor((await llama.getVramState()).free / MB))
+      : req.budgetMb;
   if (budget === undefined) return plan(floor, minMb, minMb);
   if (minMb > budget) {
     throw new RequestFailure({
@@ -67,13 +71,14 @@ export async function planContext(
   // The largest multiple of STEP in [floor, train] that fits: memory grows with the context.
   const atTrain = await need(train);
   if (atTrain <= budget) return plan(train, atTrain, minMb);
-  let lo = floor;
+  let [lo, loMb] = [floor, minMb];
   let hi = train;
   while (hi - lo > STEP) {
     const mid = Math.floor((lo + hi) / 2 / STEP) * STEP;
     if (mid <= lo) break;
-    if ((await need(mid)) <= budget) lo = mid;
+    const midMb = await need(mid);
+    if (midMb <= budget) [lo, loMb] = [mid, midMb];
     else hi = mid;
   }
-  return plan(lo, await need(lo), minMb);
+  return plan(lo, loMb, minMb);
 }
