@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NeuronHealth, NeuronModelList } from '@app/core';
-import { FleetStateService } from '../apps/gateway/src/poller/fleet-state.service';
+import { FleetStateService } from '../apps/gateway/src/fleet/fleet-state.service';
 import { findReplica } from '../apps/gateway/src/router/routing-policy';
 import { startFleet, writeGatewayConfig } from './fleet';
 import { machine, percentile, startCli, writeSection } from './lib';

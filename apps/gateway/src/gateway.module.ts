@@ -10,19 +10,20 @@ import { AdminController } from './admin/admin.controller';
 import { AdminService } from './admin/admin.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthService } from './auth/auth.service';
-import type { Catalogue } from './catalogue';
+import type { Catalogue } from './config/catalogue';
 import { EvictorModule } from './evictor/evictor.module';
-import { CATALOGUE, CLOCK, CONFIG_PATH, GATEWAY_CONFIG } from './gateway.tokens';
+import { CATALOGUE, CLOCK, CONFIG_PATH, GATEWAY_CONFIG } from './config/gateway.tokens';
 import { ConfigReloader } from './reload/config-reloader.service';
-import { RequestJournal } from './page/request-journal';
+import { RequestJournal } from './metrics/request-journal';
 import { KeyLimitService } from './limits/key-limit.service';
 import { HealthController } from './health/health.controller';
 import { AnthropicController } from './http/anthropic.controller';
-import { DrainService } from './http/drain.service';
+import { DrainService } from './lifecycle/drain.service';
 import { ModelsController } from './http/models.controller';
 import { OpenAIController } from './http/openai.controller';
 import { ResponsesController } from './http/responses.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
+import { FleetModule } from './fleet/fleet.module';
 import { PollerModule } from './poller/poller.module';
 import { AnthropicProxyService } from './proxy/anthropic-proxy.service';
 import { ForwardService } from './proxy/forward.service';
@@ -59,6 +60,7 @@ export class GatewayModule {
         TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
         GatewayMetricsModule,
         UpstreamModule,
+        FleetModule,
         PollerModule,
         EvictorModule,
         RouterModule,

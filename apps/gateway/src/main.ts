@@ -17,12 +17,12 @@ import {
   requestLogOptions,
   serverOptions,
 } from '@app/core';
-import { Catalogue } from './catalogue';
+import { Catalogue } from './config/catalogue';
 import { GatewayModule } from './gateway.module';
 import { corsFor } from './http/cors';
-import { GlobalErrorFilter } from './http/global-error.filter';
-import { MetricsAppModule } from './metrics/metrics-app.module';
-import { RequestJournal } from './page/request-journal';
+import { GlobalErrorFilter } from './errors/global-error.filter';
+import { MetricsAppModule } from './metrics-app.module';
+import { RequestJournal } from './metrics/request-journal';
 
 export const runGateway: AppEntry['run'] = async (opts) => {
   const configPath = resolve(opts.config ?? 'cortex.toml');

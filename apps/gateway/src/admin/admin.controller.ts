@@ -6,11 +6,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, UseFilters, UseGuards } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import { AdminRoute, ApiKeyGuard } from '../auth/api-key.guard';
-import { fleetSummary } from '../fleet/fleet-view';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { OpenAIErrorFilter } from '../http/error.filters';
-import { RequestJournal } from '../page/request-journal';
-import { FleetStateService } from '../poller/fleet-state.service';
+import { fleetSummary } from '../page/fleet-view';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { OpenAIErrorFilter } from '../errors/error.filters';
+import { RequestJournal } from '../metrics/request-journal';
+import { FleetStateService } from '../fleet/fleet-state.service';
 import { AdminService } from './admin.service';
 
 @Controller('admin')

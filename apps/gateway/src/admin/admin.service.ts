@@ -1,11 +1,11 @@
 /** Admin actions on the fleet: load a model (optionally on one node), plan a load without doing it, unload, pin or unpin. */
 import { Inject, Injectable } from '@nestjs/common';
-import { Catalogue } from '../catalogue';
+import { Catalogue } from '../config/catalogue';
 import { EvictorService } from '../evictor/evictor.service';
 import { type CortexConfig, CortexError } from '@app/core';
-import { CATALOGUE, GATEWAY_CONFIG } from '../gateway.tokens';
-import { FleetStateService } from '../poller/fleet-state.service';
-import type { NeuronModel } from '../poller/fleet.types';
+import { CATALOGUE, GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { FleetStateService } from '../fleet/fleet-state.service';
+import type { NeuronModel } from '../fleet/fleet.types';
 import { RouterService } from '../router/router.service';
 import { NeuronClient } from '../upstream/neuron-client';
 

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthKey, type CortexConfig, CortexError, isLocalRequest, presentedKey, sameSecret } from '@app/core';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 
 export interface Principal {
   accountId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NeuronModel } from '../poller/fleet.types';
+import type { NeuronModel } from '../fleet/fleet.types';
 import { type EvictionContext, chooseVictims, displaceable, evictionOrder, idleExpired } from './eviction-policy';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');

@@ -5,7 +5,7 @@
  * least recently used first; `priority` the lowest residency_priority first, then LRU.
  */
 import type { EvictionStrategy } from '@app/core';
-import type { NeuronModel } from '../poller/fleet.types';
+import type { NeuronModel } from '../fleet/fleet.types';
 
 export interface EvictionContext {
   strategy: EvictionStrategy;

@@ -1,8 +1,8 @@
 /** Unloads models: on demand for cold loads, in the background for idle ones. */
 import { Module } from '@nestjs/common';
-import { PollerModule } from '../poller/poller.module';
+import { FleetModule } from '../fleet/fleet.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { EvictorService } from './evictor.service';
 
-@Module({ imports: [PollerModule, UpstreamModule], providers: [EvictorService], exports: [EvictorService] })
+@Module({ imports: [FleetModule, UpstreamModule], providers: [EvictorService], exports: [EvictorService] })
 export class EvictorModule {}

@@ -9,12 +9,12 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { CortexConfig } from '@app/core';
-import { Catalogue } from '../catalogue';
-import { CATALOGUE, CLOCK, type Clock, GATEWAY_CONFIG } from '../gateway.tokens';
+import { Catalogue } from '../config/catalogue';
+import { CATALOGUE, CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { RequestJournal } from '../page/request-journal';
-import { FleetStateService } from '../poller/fleet-state.service';
-import type { NeuronModel, NodeState } from '../poller/fleet.types';
+import { RequestJournal } from '../metrics/request-journal';
+import { FleetStateService } from '../fleet/fleet-state.service';
+import type { NeuronModel, NodeState } from '../fleet/fleet.types';
 import { NeuronClient } from '../upstream/neuron-client';
 import { type EvictionContext, idleExpired } from './eviction-policy';
 

@@ -8,11 +8,11 @@ import { Controller, Get, Head, Headers, HttpCode, Inject, Res } from '@nestjs/c
 import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { CORTEX_VERSION, type CortexConfig } from '@app/core';
-import { fleetSummary } from '../fleet/fleet-view';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { DrainService } from '../http/drain.service';
+import { fleetSummary } from '../page/fleet-view';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { DrainService } from '../lifecycle/drain.service';
 import { fleetPage } from '../page/fleet-page';
-import { FleetStateService } from '../poller/fleet-state.service';
+import { FleetStateService } from '../fleet/fleet-state.service';
 
 @Controller()
 export class HealthController {

@@ -6,7 +6,7 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { AnthropicProxyService } from '../proxy/anthropic-proxy.service';
-import { AnthropicErrorFilter } from './error.filters';
+import { AnthropicErrorFilter } from '../errors/error.filters';
 
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)

@@ -1,13 +1,13 @@
 /** GET /v1/models: the merged catalogue with loaded state, locations, feasibility and aliases. */
 import { Controller, Get, Inject, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { Catalogue } from '../catalogue';
+import { Catalogue } from '../config/catalogue';
 import { EvictorService } from '../evictor/evictor.service';
-import { modelList } from '../fleet/fleet-view';
-import { CATALOGUE } from '../gateway.tokens';
-import { FleetStateService } from '../poller/fleet-state.service';
+import { modelList } from '../page/fleet-view';
+import { CATALOGUE } from '../config/gateway.tokens';
+import { FleetStateService } from '../fleet/fleet-state.service';
 import { ModelSizesService } from '../router/model-sizes.service';
-import { OpenAIErrorFilter } from './error.filters';
+import { OpenAIErrorFilter } from '../errors/error.filters';
 
 @Controller('v1/models')
 @UseGuards(ApiKeyGuard)

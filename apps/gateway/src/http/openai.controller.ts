@@ -3,7 +3,7 @@ import { Body, Controller, Post, Req, Res, UseFilters, UseGuards } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { OpenAIProxyService } from '../proxy/openai-proxy.service';
-import { OpenAIErrorFilter } from './error.filters';
+import { OpenAIErrorFilter } from '../errors/error.filters';
 
 @Controller('v1')
 @UseGuards(ApiKeyGuard)

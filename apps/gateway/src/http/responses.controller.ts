@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGu
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ResponsesProxyService } from '../proxy/responses-proxy.service';
-import { OpenAIErrorFilter } from './error.filters';
+import { OpenAIErrorFilter } from '../errors/error.filters';
 
 @Controller('v1/responses')
 @UseGuards(ApiKeyGuard)

@@ -10,7 +10,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import { type CortexConfig, CortexError } from '@app/core';
-import { CLOCK, type Clock, GATEWAY_CONFIG } from '../gateway.tokens';
+import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { type KeyLimitConfig, KeyLimits, type LimitView } from './key-limits';
 

@@ -1,13 +1,8 @@
-/** Polls the neurons and holds the fleet state everyone routes on. */
+/** Polls the neurons into the fleet state everyone routes on. */
 import { Module } from '@nestjs/common';
-import { FleetGauges } from '../metrics/fleet-gauges';
+import { FleetModule } from '../fleet/fleet.module';
 import { UpstreamModule } from '../upstream/upstream.module';
-import { FleetStateService } from './fleet-state.service';
 import { PollerService } from './poller.service';
 
-@Module({
-  imports: [UpstreamModule],
-  providers: [FleetStateService, PollerService, FleetGauges],
-  exports: [FleetStateService, PollerService],
-})
+@Module({ imports: [FleetModule, UpstreamModule], providers: [PollerService], exports: [PollerService] })
 export class PollerModule {}

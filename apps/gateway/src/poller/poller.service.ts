@@ -6,11 +6,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { CortexConfig } from '@app/core';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { FleetGauges } from '../metrics/fleet-gauges';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { FleetGauges } from '../fleet/fleet-gauges';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
-import { FleetStateService } from './fleet-state.service';
-import type { NodeState } from './fleet.types';
+import { FleetStateService } from '../fleet/fleet-state.service';
+import type { NodeState } from '../fleet/fleet.types';
 
 @Injectable()
 export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,27 +54,15 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
   private async pollNode(node: NodeState): Promise<void> {
     const t = this.cfg.poller.timeout_ms;
     try {
-      if (!node.discovered) {
-        const d = await this.client.discovery(node, t);
-        node.devices = d.devices.map((x) => ({ ...x, state: 'ready', vram_free_mb: null }));
-        node.discovered = true;
-      }
+      if (!node.discovered) this.fleet.discovered(node.name, (await this.client.discovery(node, t)).devices);
       const [models, health] = await Promise.all([this.client.models(node, t), this.client.health(node, t)]);
-      this.fleet.setModels(node.name, models.data);
-      node.devices = health.devices;
-      if (!node.healthy) this.log.log(`neuron ${node.name} is healthy (${node.models.length} model(s))`);
-      node.healthy = true;
-      node.failures = 0;
-      node.lastError = null;
-      node.lastPollAt = Date.now();
+      if (this.fleet.polled(node.name, models.data, health.devices, Date.now()))
+        this.log.log(`neuron ${node.name} is healthy (${node.models.length} model(s))`);
       this.gauges.polled(node);
     } catch (err) {
-      node.failures++;
-      node.lastError = err instanceof UpstreamError ? err.toCortexError().message : (err as Error).message;
-      if (node.healthy && node.failures >= this.cfg.poller.unhealthy_after) {
-        node.healthy = false;
-        this.log.warn(`neuron ${node.name} is UNHEALTHY after ${node.failures} failed polls: ${node.lastError}`);
-      }
+      const why = err instanceof UpstreamError ? err.toCortexError().message : (err as Error).message;
+      if (this.fleet.pollFailed(node.name, this.cfg.poller.unhealthy_after, why))
+        this.log.warn(`neuron ${node.name} is UNHEALTHY after ${node.failures} failed polls: ${why}`);
       this.gauges.up(node.name, node.healthy);
     }
   }

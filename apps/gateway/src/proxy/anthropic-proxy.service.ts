@@ -7,7 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type CortexError, SseStream, isErrorCode, kindOf, statusOf } from '@app/core';
 import { type AnthropicStreamEvent, anthropicFrame } from '@app/translate';
-import { toCortexError } from '../http/error.filters';
+import { toCortexError } from '../errors/error.filters';
 import { RouterService } from '../router/router.service';
 import { TranslationService } from '../translation/translation.service';
 import { NeuronClient } from '../upstream/neuron-client';

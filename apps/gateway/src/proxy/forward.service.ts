@@ -8,14 +8,14 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { type CortexConfig, CortexError, type SseOptions, type SseStream, sseLimits } from '@app/core';
 import { SseParser } from '@app/translate';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { FleetStateService } from '../poller/fleet-state.service';
+import { FleetStateService } from '../fleet/fleet-state.service';
 import { type Route, RouterService } from '../router/router.service';
 import { NeuronClient, UpstreamError, type UpstreamResponse, bufferedResponse } from '../upstream/neuron-client';
 import { neuronErrorCode } from '../upstream/upstream-error';
 import type { FastifyReply } from 'fastify';
-import { DrainService } from '../http/drain.service';
+import { DrainService } from '../lifecycle/drain.service';
 import { RequestScope } from './request-scope';
 import { sessionKeyOf } from '../router/session-key';
 import { StreamObserver } from './stream-observer';
@@ -133,7 +133,7 @@ export class ForwardService {
       return await send(route);
     } catch (err) {
       if (!(err instanceof UpstreamError && err.connection) || signal.aborted) throw err;
-      this.fleet.connectionFailed(route.node.name, this.cfg.poller.unhealthy_after, err.message);
+      this.fleet.pollFailed(route.node.name, this.cfg.poller.unhealthy_after, err.message);
       this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
       route = await this.router.route(requested, { exclude: [route.node.name], onWait, signal, session });
       try {

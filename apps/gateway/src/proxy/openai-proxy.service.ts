@@ -6,7 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CortexError, SseStream } from '@app/core';
-import { toCortexError } from '../http/error.filters';
+import { toCortexError } from '../errors/error.filters';
 import { type Dispatch, ForwardService } from './forward.service';
 import { type RequestScope } from './request-scope';
 import { StreamObserver } from './stream-observer';

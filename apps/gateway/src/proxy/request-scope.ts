@@ -5,7 +5,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { CortexError, logFields } from '@app/core';
-import type { DrainTicket } from '../http/drain.service';
+import type { DrainTicket } from '../lifecycle/drain.service';
 import { chargeTokens } from '../limits/key-limit.service';
 
 export class RequestScope {

@@ -15,9 +15,9 @@ import {
   type ResponsesStreamTranslator,
   responsesFrame,
 } from '@app/translate';
-import { CLOCK, type Clock } from '../gateway.tokens';
+import { CLOCK, type Clock } from '../config/gateway.tokens';
 import { neuronErrorCode } from '../upstream/upstream-error';
-import { toCortexError } from '../http/error.filters';
+import { toCortexError } from '../errors/error.filters';
 import { ResponseStore } from '../responses/response-store.service';
 import { TranslationService } from '../translation/translation.service';
 import { type Dispatch, ForwardService } from './forward.service';

@@ -11,8 +11,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { type CortexConfig, loadCortexConfig, loadModelsConfig } from '@app/core';
-import type { Catalogue } from '../catalogue';
-import { CATALOGUE, CONFIG_PATH, GATEWAY_CONFIG } from '../gateway.tokens';
+import type { Catalogue } from '../config/catalogue';
+import { CATALOGUE, CONFIG_PATH, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 
 /** Editors write a file in several steps; one reload after they settle. */

@@ -7,7 +7,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import type { ResponseObject } from '@app/translate';
-import { CLOCK, type Clock, GATEWAY_CONFIG } from '../gateway.tokens';
+import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 
 interface Stored {
   owner: string;

@@ -8,9 +8,9 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ModelEntry } from '@app/core';
-import { Catalogue } from '../catalogue';
-import { CATALOGUE } from '../gateway.tokens';
-import type { NodeState } from '../poller/fleet.types';
+import { Catalogue } from '../config/catalogue';
+import { CATALOGUE } from '../config/gateway.tokens';
+import type { NodeState } from '../fleet/fleet.types';
 import { NeuronClient } from '../upstream/neuron-client';
 
 @Injectable()

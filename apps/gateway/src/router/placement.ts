@@ -6,7 +6,7 @@
  * whole), its room their summed memory. Preferred: fits now, then the most free memory, then names.
  * A model of a group occupies each of its devices (an even share of its size on each).
  */
-import type { NeuronDevice, NeuronModel, NodeState } from '../poller/fleet.types';
+import type { NeuronDevice, NeuronModel, NodeState } from '../fleet/fleet.types';
 import { chooseVictims, displaceable, type EvictionContext } from '../evictor/eviction-policy';
 
 export interface Incoming {

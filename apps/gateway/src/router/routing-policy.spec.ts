@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvictionContext } from '../evictor/eviction-policy';
-import type { NeuronModel, NodeState } from '../poller/fleet.types';
+import type { NeuronModel, NodeState } from '../fleet/fleet.types';
 import { deviceFree, findReplica, placeModel } from './routing-policy';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');

@@ -4,7 +4,7 @@
  * is warm on another replica that is not busier by more than the affinity margin; else wait for one that is
  * recovering or loading; else a placement for a cold load (placement.ts).
  */
-import type { NeuronModel, NodeState } from '../poller/fleet.types';
+import type { Held, NeuronModel, NodeState } from '../fleet/fleet.types';
 
 export type Replica = { kind: 'loaded'; node: NodeState; model: NeuronModel };
 export type Lookup =
@@ -21,22 +21,6 @@ export interface Affinity {
   margin: number;
   /** The node this gateway last sent the session to (bridges the time until neurons report it warm). */
   lastNode?: string;
-}
-
-/**
- * Requests this gateway has in flight on a replica now, and how many it had when the replica's
- * state was last polled (the polled in_flight already counts those).
- */
-export interface OwnLoad {
-  now: number;
-  atPoll: number;
-}
-
-/** A model resident on a node (any status), with this gateway's own load on it when known. */
-export interface Held {
-  node: NodeState;
-  model: NeuronModel;
-  own?: OwnLoad;
 }
 
 /** Every copy of `modelId` in the fleet (FleetStateService keeps this indexed). */

@@ -18,8 +18,8 @@ import type {
   TokenizeResponse,
   UnloadModelResponse,
 } from '@app/core';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
-import type { NodeState } from '../poller/fleet.types';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import type { NodeState } from '../fleet/fleet.types';
 import { UpstreamError, classifyFailure } from './upstream-error';
 
 export { UpstreamError } from './upstream-error';

@@ -6,8 +6,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
-import type { NodeState } from '../poller/fleet.types';
-import { G } from './gateway-metrics';
+import type { NodeState } from './fleet.types';
+import { G } from '../metrics/gateway-metrics';
 
 @Injectable()
 export class FleetGauges {

@@ -1,13 +1,12 @@
 /**
- * The polled picture of every neuron, held in memory. It is only a cache: the neurons are the
- * source of truth, and the gateway's own loads and unloads patch it at once instead of waiting for
- * the next poll.
+ * The polled picture of every neuron, held in memory, and the one writer of each node's health and
+ * model list. It is only a cache: the neurons are the source of truth, and the gateway's own loads
+ * and unloads patch it at once instead of waiting for the next poll.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
-import type { Held, OwnLoad } from '../router/routing-policy';
-import type { NeuronModel, NodeState } from './fleet.types';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import type { Held, NeuronDevice, NeuronModel, NodeState, OwnLoad } from './fleet.types';
 
 @Injectable()
 export class FleetStateService {
@@ -119,12 +118,39 @@ export class FleetStateService {
     );
   }
 
-  /** A request failed to connect: count it like a failed poll. */
-  connectionFailed(nodeName: string, unhealthyAfter: number, error: string): void {
+  /** A node answered discovery: its devices, until /health reports their state. */
+  discovered(nodeName: string, devices: Array<Omit<NeuronDevice, 'state' | 'vram_free_mb'>>): void {
     const node = this.nodes.get(nodeName);
     if (!node) return;
+    node.devices = devices.map((d) => ({ ...d, state: 'ready', vram_free_mb: null }));
+    node.discovered = true;
+  }
+
+  /** A poll succeeded: the node is healthy, with these models and devices. True when it was not. */
+  polled(nodeName: string, models: NeuronModel[], devices: NeuronDevice[], at: number): boolean {
+    const node = this.nodes.get(nodeName);
+    if (!node) return false;
+    this.setModels(nodeName, models);
+    node.devices = devices;
+    const recovered = !node.healthy;
+    node.healthy = true;
+    node.failures = 0;
+    node.lastError = null;
+    node.lastPollAt = at;
+    return recovered;
+  }
+
+  /**
+   * A poll, or a request's connection, failed: after `unhealthyAfter` in a row the node is
+   * unhealthy. True when this failure turned it unhealthy.
+   */
+  pollFailed(nodeName: string, unhealthyAfter: number, error: string): boolean {
+    const node = this.nodes.get(nodeName);
+    if (!node) return false;
     node.failures++;
     node.lastError = error;
-    if (node.failures >= unhealthyAfter) node.healthy = false;
+    if (!node.healthy || node.failures < unhealthyAfter) return false;
+    node.healthy = false;
+    return true;
   }
 }

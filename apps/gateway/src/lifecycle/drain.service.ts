@@ -6,7 +6,7 @@
  */
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { type CortexConfig, CortexError } from '@app/core';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 
 export interface DrainTicket {
   /** The drain timeout has passed and this request was told to end now. */

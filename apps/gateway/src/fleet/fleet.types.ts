@@ -15,3 +15,19 @@ export interface NodeState {
   lastPollAt: number | null;
   lastError: string | null;
 }
+
+/**
+ * Requests this gateway has in flight on a replica now, and how many it had when the replica's
+ * state was last polled (the polled in_flight already counts those).
+ */
+export interface OwnLoad {
+  now: number;
+  atPoll: number;
+}
+
+/** A model resident on a node (any status), with this gateway's own load on it when known. */
+export interface Held {
+  node: NodeState;
+  model: NeuronModel;
+  own?: OwnLoad;
+}

@@ -3,8 +3,8 @@
  * fleet summary behind /health and /admin/fleet. Pure functions over the polled state.
  */
 import type { CortexConfig } from '@app/core';
-import type { Catalogue } from '../catalogue';
-import type { NodeState } from '../poller/fleet.types';
+import type { Catalogue } from '../config/catalogue';
+import type { NodeState } from '../fleet/fleet.types';
 import { placeModel } from '../router/routing-policy';
 import type { EvictionContext } from '../evictor/eviction-policy';
 

@@ -6,8 +6,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { OpenAIErrorFilter } from '../http/error.filters';
-import { MetricsTokenGuard } from './metrics-token.guard';
+import { OpenAIErrorFilter } from './errors/error.filters';
+import { MetricsTokenGuard } from './metrics/metrics-token.guard';
 
 @Module({})
 export class MetricsAppModule {
