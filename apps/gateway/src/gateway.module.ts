@@ -25,11 +25,14 @@ import { ResponsesController } from './http/responses.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
 import { FleetModule } from './fleet/fleet.module';
 import { PollerModule } from './poller/poller.module';
-import { AnthropicProxyService } from './proxy/anthropic-proxy.service';
-import { ForwardService } from './proxy/forward.service';
-import { OpenAIProxyService } from './proxy/openai-proxy.service';
-import { ResponsesProxyService } from './proxy/responses-proxy.service';
+import { AnthropicAdapter } from './proxy/anthropic.adapter';
+import { CountTokensService } from './proxy/count-tokens.service';
+import { DispatcherService } from './proxy/dispatcher.service';
+import { ProxyPipeline } from './proxy/proxy-pipeline.service';
+import { RequestRecorder } from './proxy/request-recorder.service';
+import { ResponsesAdapter } from './proxy/responses.adapter';
 import { ResponseStore } from './responses/response-store.service';
+import { StoredResponses } from './responses/stored-responses.service';
 import { RouterModule } from './router/router.module';
 import { TranslationModule } from './translation/translation.module';
 import { UpstreamModule } from './upstream/upstream.module';
@@ -79,11 +82,14 @@ export class GatewayModule {
         KeyLimitService,
         ApiKeyGuard,
         DrainService,
-        ForwardService,
-        OpenAIProxyService,
-        AnthropicProxyService,
-        ResponsesProxyService,
+        ProxyPipeline,
+        DispatcherService,
+        RequestRecorder,
+        AnthropicAdapter,
+        ResponsesAdapter,
+        CountTokensService,
         ResponseStore,
+        StoredResponses,
         AdminService,
         ConfigReloader,
       ],

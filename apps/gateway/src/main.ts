@@ -45,6 +45,8 @@ export const runGateway: AppEntry['run'] = async (opts) => {
     { forceCloseConnections: true, logger, bodyParser: false },
   );
   hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
+  // Every request gets the slot the key guard fills, so requests keep one shape (auth/caller.ts).
+  app.getHttpAdapter().getInstance().decorateRequest('cortexCaller', null);
   const journal = app.get(RequestJournal);
   installRequestLog(
     app.getHttpAdapter().getInstance(),

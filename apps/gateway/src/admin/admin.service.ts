@@ -6,6 +6,7 @@ import { type CortexConfig, CortexError } from '@app/core';
 import { CATALOGUE, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { FleetStateService } from '../fleet/fleet-state.service';
 import type { NeuronModel } from '../fleet/fleet.types';
+import { ColdLoadService } from '../router/cold-load.service';
 import { RouterService } from '../router/router.service';
 import { NeuronClient } from '../upstream/neuron-client';
 
@@ -25,6 +26,7 @@ export class AdminService {
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
     private readonly fleet: FleetStateService,
     private readonly router: RouterService,
+    private readonly cold: ColdLoadService,
     private readonly evictor: EvictorService,
     private readonly client: NeuronClient,
     @Inject(GATEWAY_CONFIG) cfg: CortexConfig,
@@ -42,7 +44,7 @@ export class AdminService {
       throw new CortexError('not_found', `no neuron named '${node}'`, { param: 'node' });
     if (node && !entry)
       throw new CortexError('model_not_found', `model '${id}' is not in the catalogue`, { param: 'model' });
-    const route = node && entry ? await this.router.coldLoad(entry, [], node) : await this.router.route(id);
+    const route = node && entry ? await this.cold.coldLoad(entry, [], node) : await this.router.route(id);
     return { model: route.modelId, node: route.node.name, cold_start: route.coldStart };
   }
 
@@ -57,7 +59,7 @@ export class AdminService {
     if (!entry) throw new CortexError('model_not_found', `model '${id}' is not in the catalogue`, { param: 'model' });
     if (node && !this.fleet.get(node))
       throw new CortexError('not_found', `no neuron named '${node}'`, { param: 'node' });
-    const plan = await this.router.plan(entry, [], node, AbortSignal.timeout(this.loadTimeoutMs));
+    const plan = await this.cold.plan(entry, [], node, AbortSignal.timeout(this.loadTimeoutMs));
     return {
       model: id,
       dry_run: true,

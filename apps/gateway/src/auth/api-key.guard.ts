@@ -1,6 +1,6 @@
 /**
- * Runs authentication on API and admin routes. Client-supplied x-cortex-account-id/x-cortex-key-id
- * headers are always stripped, then re-stamped from the key (they are forwarded to neurons). Admin
+ * Runs authentication on API and admin routes and puts the caller its key names on the request (the
+ * pipeline tells neurons the account and key from there, never from headers a client sent). Admin
  * routes also see where the request came from (AuthService). API requests then pass the key's limits.
  */
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
@@ -22,16 +22,18 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-    delete req.headers['x-cortex-account-id'];
-    delete req.headers['x-cortex-key-id'];
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [ctx.getHandler(), ctx.getClass()]) ?? false;
     const principal = this.auth.authenticate(req.headers, admin, req.socket.remoteAddress);
     if (principal) {
-      req.headers['x-cortex-account-id'] = principal.accountId;
-      req.headers['x-cortex-key-id'] = principal.keyId;
       // Per-key limits apply to the API, not to admin actions.
       const dialect = req.url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
-      if (!admin) this.limits.admit(principal.keyId, ctx.switchToHttp().getResponse<FastifyReply>(), dialect);
+      const reply = ctx.switchToHttp().getResponse<FastifyReply>();
+      const charge = admin ? undefined : this.limits.admit(principal.keyId, reply, dialect);
+      req.cortexCaller = {
+        accountId: principal.accountId,
+        keyId: principal.keyId,
+        charge: charge ?? (() => undefined),
+      };
     }
     return true;
   }

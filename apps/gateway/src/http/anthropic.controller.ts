@@ -5,23 +5,30 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { AnthropicProxyService } from '../proxy/anthropic-proxy.service';
 import { AnthropicErrorFilter } from '../errors/error.filters';
+import { AnthropicAdapter } from '../proxy/anthropic.adapter';
+import { CountTokensService } from '../proxy/count-tokens.service';
+import { ProxyPipeline } from '../proxy/proxy-pipeline.service';
+import { fastifyClient } from './fastify-client';
 
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AnthropicErrorFilter)
 export class AnthropicController {
-  constructor(private readonly proxy: AnthropicProxyService) {}
+  constructor(
+    private readonly pipeline: ProxyPipeline,
+    private readonly anthropic: AnthropicAdapter,
+    private readonly tokens: CountTokensService,
+  ) {}
 
   @Post()
   messages(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.messages(body, req, reply);
+    return this.pipeline.run(this.anthropic.messages(body), fastifyClient(req, reply));
   }
 
   @Post('count_tokens')
   @HttpCode(200)
-  countTokens(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.proxy.countTokens(body, reply);
+  countTokens(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.tokens.count(body, fastifyClient(req, reply));
   }
 }

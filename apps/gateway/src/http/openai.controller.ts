@@ -2,27 +2,33 @@
 import { Body, Controller, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { OpenAIProxyService } from '../proxy/openai-proxy.service';
 import { OpenAIErrorFilter } from '../errors/error.filters';
+import { type OpenAIPath, openAIExchange } from '../proxy/openai.adapter';
+import { ProxyPipeline } from '../proxy/proxy-pipeline.service';
+import { fastifyClient } from './fastify-client';
 
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 @UseFilters(OpenAIErrorFilter)
 export class OpenAIController {
-  constructor(private readonly proxy: OpenAIProxyService) {}
+  constructor(private readonly pipeline: ProxyPipeline) {}
 
   @Post('chat/completions')
   chat(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle('/v1/chat/completions', body, req, reply);
+    return this.run('/v1/chat/completions', body, req, reply);
   }
 
   @Post('completions')
   completions(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle('/v1/completions', body, req, reply);
+    return this.run('/v1/completions', body, req, reply);
   }
 
   @Post('embeddings')
   embeddings(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle('/v1/embeddings', body, req, reply);
+    return this.run('/v1/embeddings', body, req, reply);
+  }
+
+  private run(path: OpenAIPath, body: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return this.pipeline.run(openAIExchange(path, body), fastifyClient(req, reply));
   }
 }

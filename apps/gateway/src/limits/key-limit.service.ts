@@ -14,13 +14,6 @@ import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
 import { type KeyLimitConfig, KeyLimits, type LimitView } from './key-limits';
 
-const chargers = new WeakMap<object, (tokens: number) => void>();
-
-/** Charges a finished request's tokens to its key (no-op for unlimited or anonymous callers). */
-export function chargeTokens(req: { raw: object }, tokens: number): void {
-  chargers.get(req.raw)?.(tokens);
-}
-
 const LIMIT_KEYS: Array<keyof KeyLimitConfig> = [
   'max_concurrent',
   'requests_per_minute',
@@ -38,10 +31,13 @@ export class KeyLimitService {
     @InjectMetric(G.rateLimited) private readonly refused: Counter<string>,
   ) {}
 
-  /** Admits one request of `keyId`, or throws its 429; the seat is given back when the response ends. */
-  admit(keyId: string, reply: FastifyReply, dialect: 'openai' | 'anthropic'): void {
+  /**
+   * Admits one request of `keyId`, or throws its 429; the seat is given back when the response ends.
+   * Returns what charges the request's tokens to the key (undefined when the key has no limits).
+   */
+  admit(keyId: string, reply: FastifyReply, dialect: 'openai' | 'anthropic'): ((tokens: number) => void) | undefined {
     const limits = this.limitsOf(keyId);
-    if (!limits) return;
+    if (!limits) return undefined;
     const now = this.clock.now();
     const a = limits.admit(now);
     setHeaders(reply, a.view, dialect, now);
@@ -60,7 +56,7 @@ export class KeyLimitService {
       if (!released) limits.release();
       released = true;
     });
-    chargers.set(reply.request.raw, (tokens) => limits.charge(tokens, this.clock.now()));
+    return (tokens) => limits.charge(tokens, this.clock.now());
   }
 
   /** The key's limits, rebuilt when a reload changed them. */

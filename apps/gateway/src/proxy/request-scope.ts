@@ -3,10 +3,9 @@
  * when a shutdown's drain timeout passes, and able to say which of those ended an upstream read, so
  * the caller gets a shutting_down error, nothing (it left), or an upstream error — never a silent cut.
  */
-import type { FastifyReply } from 'fastify';
-import { CortexError, logFields } from '@app/core';
+import { CortexError } from '@app/core';
 import type { DrainTicket } from '../lifecycle/drain.service';
-import { chargeTokens } from '../limits/key-limit.service';
+import type { Client } from './client';
 
 export class RequestScope {
   private readonly abort = new AbortController();
@@ -18,13 +17,9 @@ export class RequestScope {
   private readonly ticket: DrainTicket;
 
   /** `enter` admits the request through the drain, given what ends it at the drain timeout. */
-  constructor(
-    private readonly reply: FastifyReply,
-    enter: (stop: () => void) => DrainTicket,
-  ) {
+  constructor(client: Client, enter: (stop: () => void) => DrainTicket) {
     this.ticket = enter(() => this.abort.abort());
-    reply.raw.once('close', () => {
-      if (reply.raw.writableFinished) return;
+    client.onGone(() => {
       this.clientLeft = true;
       this.abort.abort();
     });
@@ -44,16 +39,6 @@ export class RequestScope {
     if (this.clientLeft) return null;
     const why = err instanceof Error ? err.message : String(err);
     return new CortexError('upstream_stream_error', `the neuron ${node} failed mid-stream: ${why}`);
-  }
-
-  /** Adds fields to this request's log line. */
-  log(fields: Record<string, unknown>): void {
-    logFields(this.reply.request, fields);
-  }
-
-  /** Charges the request's tokens to its key's token limits. */
-  charge(tokens: number): void {
-    chargeTokens(this.reply.request, tokens);
   }
 
   /** Runs `fn` when the request is over (however it ended). */

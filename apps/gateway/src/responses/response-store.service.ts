@@ -5,9 +5,25 @@
  * what its turns cost, not their sum. In memory, per gateway replica (docs/responses-translation.md).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { CortexConfig } from '@app/core';
+import { type CortexConfig, CortexError } from '@app/core';
 import type { ResponseObject } from '@app/translate';
+import type { Caller } from '../auth/caller';
 import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
+
+/** Stored responses belong to the account that made them (anonymous callers share one). */
+export function ownerOf(caller: Caller | null): string {
+  return caller?.accountId ?? '';
+}
+
+export function notFound(id: string, param: string): CortexError {
+  return new CortexError(
+    'not_found',
+    `${param}: no stored response '${id}' (responses are kept per gateway, for a while)`,
+    {
+      param,
+    },
+  );
+}
 
 interface Stored {
   owner: string;

@@ -4,11 +4,12 @@ import { EvictorModule } from '../evictor/evictor.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { ModelSizesService } from './model-sizes.service';
+import { ColdLoadService } from './cold-load.service';
 import { RouterService } from './router.service';
 
 @Module({
   imports: [FleetModule, EvictorModule, UpstreamModule],
-  providers: [RouterService, ModelSizesService],
-  exports: [RouterService, ModelSizesService],
+  providers: [RouterService, ColdLoadService, ModelSizesService],
+  exports: [RouterService, ColdLoadService, ModelSizesService],
 })
 export class RouterModule {}

@@ -1,38 +1,25 @@
 /**
- * Resolves a model name to a neuron that can serve it now: alias, then the least-busy loaded
- * replica; a recovering model is a 503 (never a second copy elsewhere); a model loading somewhere is
- * waited for; a catalogue model is cold-loaded — single-flight in this gateway, so 20 concurrent
- * requests cause exactly one load — after evicting whatever placement says must go.
+ * Resolves a model name to where a request goes: alias, then the least-busy loaded replica; a
+ * recovering model is a 503 (never a second copy elsewhere); a model loading somewhere, or a
+ * catalogue model to cold-load, is a load to wait for. It decides and returns; it never calls back
+ * into whoever asked.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
-import { type CortexConfig, CortexError, type ModelEntry } from '@app/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { type CortexConfig, CortexError } from '@app/core';
 import { Catalogue } from '../config/catalogue';
-import { EvictorService } from '../evictor/evictor.service';
 import { CATALOGUE, GATEWAY_CONFIG } from '../config/gateway.tokens';
-import { G } from '../metrics/gateway-metrics';
 import { FleetStateService } from '../fleet/fleet-state.service';
-import type { NeuronModel, NodeState } from '../fleet/fleet.types';
-import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
+import type { NodeState } from '../fleet/fleet.types';
+import { ColdLoadService } from './cold-load.service';
+import type { Route, RouteDecision } from './route';
+import { findReplica } from './routing-policy';
 import { untilAborted } from './until-aborted';
-import { ModelSizesService } from './model-sizes.service';
-import { type Placement, findReplica, placeModel } from './routing-policy';
 
-export interface Route {
-  node: NodeState;
-  modelId: string;
-  coldStart: boolean;
-}
-
-/** A cold load's decision: the node and device, the models it evicts first, and the memory it needs there. */
-export type Plan = Placement & { needMb: number };
+export type { Route, RouteDecision } from './route';
 
 export interface RouteOptions {
   /** Nodes to skip (a retry after a connection failure). */
   exclude?: string[];
-  /** Called once if the request must wait for a load (streams start their keep-alive pings). */
-  onWait?: () => void;
   signal?: AbortSignal;
   /** The request's hashed session key: prefer the replica that holds its prefix. */
   session?: string | null;
@@ -43,28 +30,30 @@ const LAST_SERVED_MAX = 10_000;
 
 @Injectable()
 export class RouterService {
-  private readonly log = new Logger('Router');
-  private readonly coldLoads = new Map<string, Promise<Route>>();
   private readonly lastServed = new Map<string, string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
     private readonly fleet: FleetStateService,
-    private readonly client: NeuronClient,
-    private readonly evictor: EvictorService,
-    private readonly sizes: ModelSizesService,
-    @InjectMetric(G.coldStarts) private readonly coldStarts: Counter<string>,
+    private readonly cold: ColdLoadService,
   ) {}
 
+  /** Where a request for `requested` goes, waiting for a load when it must. */
   async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
+    const d = this.decide(requested, opts);
+    return 'now' in d ? d.now : d.later;
+  }
+
+  /** A replica now, a load to wait for, or (thrown) why neither can be. */
+  decide(requested: string, opts: RouteOptions = {}): RouteDecision {
     const id = this.catalogue.resolve(requested);
     const fleet = this.fleet;
     const r = findReplica(fleet.all(), id, opts.exclude, this.affinity(id, opts.session), fleet.replicas(id));
     switch (r.kind) {
       case 'loaded':
         this.remember(id, opts.session, r.node.name);
-        return { node: r.node, modelId: id, coldStart: false };
+        return { now: { node: r.node, modelId: id, coldStart: false } };
       case 'no_healthy_nodes':
         throw new CortexError('service_unavailable', 'no healthy neurons available', { retryAfterS: 5 });
       case 'recovering':
@@ -73,13 +62,10 @@ export class RouterService {
           `model '${id}' is recovering on ${r.node.name} (its device restarted); retry shortly`,
           { param: 'model', retryAfterS: 2 },
         );
-      case 'loading':
-        opts.onWait?.();
-        return this.remembered(
-          id,
-          opts.session,
-          untilAborted(this.coldLoads.get(id) ?? this.waitForLoad(r.node, id, requested, opts), opts.signal),
-        );
+      case 'loading': {
+        const load = this.cold.running(id) ?? this.joinLoad(r.node, id, requested, opts);
+        return { later: this.remembered(id, opts.session, untilAborted(load, opts.signal)) };
+      }
       case 'unservable': {
         // Every replica says it cannot start a request: load another copy where one fits, else say why.
         const entry = this.catalogue.get(id);
@@ -89,16 +75,18 @@ export class RouterService {
           .replicas(id)
           .filter((h) => h.model.servable?.ok === false)
           .map((h) => h.node.name);
-        opts.onWait?.();
-        return this.remembered(
-          id,
-          opts.session,
-          this.coldLoad(entry, [...(opts.exclude ?? []), ...holders], undefined, opts.signal).catch((err: Error) => {
-            throw new CortexError('insufficient_capacity', `${why}; no other neuron can take it: ${err.message}`, {
-              retryAfterS: 5,
-            });
-          }),
-        );
+        const load = this.cold.coldLoad(entry, [...(opts.exclude ?? []), ...holders], undefined, opts.signal);
+        return {
+          later: this.remembered(
+            id,
+            opts.session,
+            load.catch((err: Error) => {
+              throw new CortexError('insufficient_capacity', `${why}; no other neuron can take it: ${err.message}`, {
+                retryAfterS: 5,
+              });
+            }),
+          ),
+        };
       }
       case 'absent': {
         const entry = this.catalogue.get(id);
@@ -109,10 +97,16 @@ export class RouterService {
             { param: 'model' },
           );
         }
-        opts.onWait?.();
-        return this.remembered(id, opts.session, this.coldLoad(entry, opts.exclude ?? [], undefined, opts.signal));
+        const load = this.cold.coldLoad(entry, opts.exclude ?? [], undefined, opts.signal);
+        return { later: this.remembered(id, opts.session, load) };
       }
     }
+  }
+
+  /** A load another gateway started on `node`: wait for it, then route again if that copy cannot serve. */
+  private async joinLoad(node: NodeState, id: string, requested: string, opts: RouteOptions): Promise<Route> {
+    const done = await this.cold.waitForLoad(node, id, opts.signal);
+    return done === 'unservable' ? this.route(requested, opts) : done;
   }
 
   private affinity(model: string, session: string | null | undefined) {
@@ -133,144 +127,5 @@ export class RouterService {
     this.lastServed.delete(key);
     this.lastServed.set(key, node);
     if (this.lastServed.size > LAST_SERVED_MAX) this.lastServed.delete(this.lastServed.keys().next().value!);
-  }
-
-  /**
-   * Loads `entry` somewhere (or joins the load already running in this gateway). The load as a
-   * whole has one deadline (upstream.load_timeout_s), so a stuck neuron cannot wedge it for the
-   * requests that share it; each waiter may still leave on its own `signal`.
-   */
-  coldLoad(entry: ModelEntry, exclude: string[] = [], node?: string, signal?: AbortSignal): Promise<Route> {
-    let job = this.coldLoads.get(entry.id);
-    if (!job) {
-      const deadline = AbortSignal.timeout(this.cfg.upstream.load_timeout_s * 1000);
-      job = this.place(entry, exclude, node, deadline).finally(() => this.coldLoads.delete(entry.id));
-      job.catch(() => undefined); // a job nobody waits for any more must not be an unhandled rejection
-      this.coldLoads.set(entry.id, job);
-    }
-    return untilAborted(job, signal);
-  }
-
-  private async place(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
-    try {
-      return await this.placeWithin(entry, exclude, only, deadline);
-    } catch (err) {
-      if (!deadline.aborted) throw err;
-      throw new CortexError(
-        'upstream_timeout',
-        `cold load of '${entry.id}' did not finish within upstream.load_timeout_s (${this.cfg.upstream.load_timeout_s} s)`,
-      );
-    }
-  }
-
-  /**
-   * Where a cold load of `entry` would go now and what it would evict, decided on the neurons' own
-   * state (fetched fresh), so every gateway replica decides alike. Throws when no node can take it.
-   */
-  async plan(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal): Promise<Plan> {
-    const nodes = this.fleet.all().filter((n) => !exclude.includes(n.name) && (!only || n.name === only));
-    // Evictions are decided on the neurons' own state (the source of truth), not a poll-old cache.
-    await Promise.all(
-      nodes
-        .filter((n) => n.healthy)
-        .map(async (n) => {
-          const fresh = await this.client.models(n, this.cfg.poller.timeout_ms).catch(() => null);
-          if (fresh) this.fleet.setModels(n.name, fresh.data);
-        }),
-    );
-    const needMbOn = await this.sizes.needOn(
-      entry,
-      nodes.filter((n) => n.healthy),
-      deadline,
-    );
-    const incoming = {
-      id: entry.id,
-      needMb: entry.vram_mb ?? 0,
-      needMbOn,
-      pinnedOn: entry.pinned_on,
-      minDeviceVramMb: entry.min_device_vram_mb,
-      minDevices: entry.min_devices,
-      priority: this.catalogue.priority(entry.id),
-    };
-    const placed = placeModel(nodes, incoming, this.evictor.context());
-    if (placed.kind === 'infeasible') {
-      const unhealthyFits = nodes.some(
-        (n) => !n.healthy && (!entry.pinned_on?.length || entry.pinned_on.includes(n.name)),
-      );
-      if (unhealthyFits) {
-        throw new CortexError(
-          'service_unavailable',
-          `model '${entry.id}' is feasible on a neuron that is unhealthy; retry shortly`,
-          { retryAfterS: 3 },
-        );
-      }
-      const why = placed.reasons.length ? ` (${placed.reasons.join('; ')})` : '';
-      throw new CortexError(
-        'service_unavailable',
-        `model '${entry.id}' is in the catalogue but no healthy neuron satisfies its constraints${why}`,
-        { param: 'model', status: 404 },
-      );
-    }
-    if (placed.kind === 'no_room') {
-      throw new CortexError(
-        'insufficient_capacity',
-        `no neuron has room for '${entry.id}' (${Math.max(entry.vram_mb ?? 0, ...Object.values(needMbOn))} MB), even after evicting idle models; retry later`,
-        { retryAfterS: 5 },
-      );
-    }
-    return { ...placed.placement, needMb: needMbOn[placed.placement.node.name] ?? entry.vram_mb ?? 0 };
-  }
-
-  private async placeWithin(entry: ModelEntry, exclude: string[], only: string | undefined, deadline: AbortSignal) {
-    const { node, device, devices, victims } = await this.plan(entry, exclude, only, deadline);
-    for (const v of victims) await this.evictor.evict(node, v, `make_room:${entry.id}`, deadline);
-    this.log.log(
-      `cold-loading ${entry.id} on ${node.name}/${device}${victims.length ? ` after evicting ${victims.map((v) => v.id).join(', ')}` : ''}`,
-    );
-    let loaded: NeuronModel;
-    try {
-      const spec = {
-        id: entry.id,
-        source: entry.source,
-        context_size: entry.context_size,
-        min_context: entry.min_context,
-        max_in_flight: entry.max_in_flight,
-        ...(devices ? { devices, min_devices: devices.length } : { device }),
-      };
-      loaded = await this.client.load(node, spec, {
-        signal: deadline,
-        timeoutMs: this.cfg.upstream.load_timeout_s * 1000,
-      });
-    } catch (err) {
-      if (deadline.aborted) throw err;
-      const why = err instanceof UpstreamError ? err.message : String(err);
-      throw new CortexError('cold_load_failed', `cold-load of '${entry.id}' on ${node.name} failed: ${why}`);
-    }
-    this.fleet.upsertModel(node.name, loaded);
-    this.coldStarts.inc({ model: entry.id, node: node.name });
-    await this.evictor.countCycle(node, device);
-    return { node, modelId: entry.id, coldStart: true };
-  }
-
-  /**
-   * Another gateway (or an admin) is loading it on `node`: wait until it is loaded there. A copy
-   * that loads but cannot serve there is routed again (around it).
-   */
-  private async waitForLoad(node: NodeState, id: string, requested: string, opts: RouteOptions): Promise<Route> {
-    const end = Date.now() + this.cfg.upstream.load_timeout_s * 1000;
-    while (Date.now() < end && !opts.signal?.aborted) {
-      await new Promise((r) => setTimeout(r, 250));
-      const models = await this.client.models(node, this.cfg.poller.timeout_ms).catch(() => null);
-      const m = models?.data.find((x) => x.id === id);
-      if (m?.status === 'loaded') {
-        this.fleet.upsertModel(node.name, m);
-        if (m.servable?.ok === false) return this.route(requested, opts);
-        return { node, modelId: id, coldStart: true };
-      }
-      if (!m || m.status === 'failed') break;
-    }
-    throw new CortexError('service_unavailable', `model '${id}' did not finish loading on ${node.name}`, {
-      retryAfterS: 5,
-    });
   }
 }

@@ -44,7 +44,8 @@ function opening(messages: unknown): string | undefined {
 }
 
 /** The hashed session key of an OpenAI chat (or completion) body and its headers; null when none can be told. */
-export function sessionKeyOf(headers: Headers, body: Record<string, unknown>): string | null {
+export function sessionKeyOf(headers: Headers, request: object): string | null {
+  const body = request as { prompt_cache_key?: unknown; user?: unknown; messages?: unknown };
   for (const name of HEADERS) {
     const v = header(headers, name);
     if (v) return digest(`h:${v}`);

@@ -55,7 +55,8 @@ export function bufferedResponse(status: number, headers: UpstreamResponse['head
   };
 }
 
-function retryAfter(headers: UpstreamResponse['headers']): number | undefined {
+/** The Retry-After seconds a neuron answered, when it sent a valid one. */
+export function retryAfter(headers: UpstreamResponse['headers']): number | undefined {
   const n = Number(headers['retry-after']);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }

@@ -79,15 +79,29 @@ export class UpstreamError extends Error {
         `neuron ${this.node} refused the gateway's credentials (check its [[neurons]] token in cortex.toml)`,
       );
     }
-    const e = (this.body as NeuronErrorBody | null)?.error;
-    const message = typeof e?.message === 'string' ? e.message : this.message;
-    const code = this.code ?? BY_STATUS[status] ?? (status >= 500 ? 'upstream_error' : 'invalid_body');
-    return new CortexError(code, message, {
-      param: typeof e?.param === 'string' ? e.param : null,
-      retryAfterS: this.retryAfterS,
-      status: status >= 500 && status !== 503 && status !== 504 ? 502 : status,
-    });
+    return neuronError(status, this.body, this.message, this.retryAfterS);
   }
+}
+
+/**
+ * The one table from a neuron's error answer to the CortexError every dialect renders: by the
+ * contract's code when the body carries one (its status kept, so a pass-through and a translation
+ * agree), else by the HTTP status (a 5xx without a code is the neuron's fault: 502). A frame inside
+ * a stream has no status: its code decides.
+ */
+export function neuronError(status: number | null, body: unknown, fallback: string, retryAfterS?: number): CortexError {
+  const e = (body as NeuronErrorBody | null)?.error;
+  const message = typeof e?.message === 'string' ? e.message : fallback;
+  const param = typeof e?.param === 'string' ? e.param : null;
+  const code = neuronErrorCode(body);
+  if (code) return new CortexError(code, message, { param, retryAfterS, status: status ?? undefined });
+  if (status === null) return new CortexError('upstream_error', message, { param });
+  const byStatus = BY_STATUS[status] ?? (status >= 500 ? 'upstream_error' : 'invalid_body');
+  return new CortexError(byStatus, message, {
+    param,
+    retryAfterS,
+    status: byStatus === 'upstream_error' ? 502 : status,
+  });
 }
 
 /** Classifies what undici threw. `deadline` fired means our own time limit ran out. */

@@ -1,0 +1,92 @@
+/**
+ * OpenAI Responses as an Exchange: the request (with the stored conversation it continues)
+ * translated to chat, and the answer translated back — a response object, or the Responses event
+ * stream, ended by response.failed on a failure. Completed responses are stored unless the client
+ * said store: false.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CortexError } from '@app/core';
+import {
+  type OpenAIChatChunk,
+  type OpenAIChatCompletion,
+  type ResponseContext,
+  type ResponseObject,
+  type ResponseStreamEvent,
+  responsesFrame,
+} from '@app/translate';
+import type { Caller } from '../auth/caller';
+import { CLOCK, type Clock } from '../config/gateway.tokens';
+import { ResponseStore, notFound, ownerOf } from '../responses/response-store.service';
+import { TranslationService } from '../translation/translation.service';
+import type { Exchange } from './exchange';
+import { requireModel } from './openai.adapter';
+
+function frames(events: ResponseStreamEvent[]): string {
+  return events.map(responsesFrame).join('');
+}
+
+@Injectable()
+export class ResponsesAdapter {
+  private readonly log = new Logger('Responses');
+
+  constructor(
+    private readonly translation: TranslationService,
+    private readonly store: ResponseStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  create(raw: unknown, caller: Caller | null): Exchange {
+    const { body, model } = requireModel(raw);
+    const owner = ownerOf(caller);
+    const t = this.translation.responsesRequest(body, this.history(owner, body.previous_response_id));
+    const ctx: ResponseContext = {
+      id: `resp_${randomUUID().replace(/-/g, '')}`,
+      createdAt: Math.floor(this.clock.now() / 1000),
+      model,
+      echo: t.echo,
+      names: t.names,
+      sealReasoning: t.sealReasoning,
+    };
+    const translator = this.translation.responsesStream(ctx);
+    const keep = (response: ResponseObject) => {
+      if (response.status !== 'failed' && response.store) this.store.put(owner, response, t.input);
+    };
+    return {
+      api: 'responses',
+      path: '/v1/chat/completions',
+      model,
+      body: t.request,
+      stream: t.request.stream === true,
+      passThrough: false,
+      start: () => frames(translator.start()),
+      data: (d) => (d.json ? frames(translator.push(d.json as unknown as OpenAIChatChunk)) : ''),
+      end: () => frames(translator.end()),
+      fail: (e) => frames(translator.fail(e.code, e.message)),
+      answer: (completion) => {
+        const response = this.translation.responsesResponse(completion as OpenAIChatCompletion, ctx);
+        keep(response);
+        return response;
+      },
+      done: () => {
+        translator.warnings.forEach((w) => this.log.warn(w));
+        if (translator.result) keep(translator.result);
+      },
+    };
+  }
+
+  /** The stored conversation a request continues, or a 404 naming what is missing. */
+  private history(owner: string, previous: unknown): unknown[] | undefined {
+    if (typeof previous !== 'string') return undefined;
+    const chain = this.store.chain(owner, previous);
+    if (!chain) throw notFound(previous, 'previous_response_id');
+    if ('missing' in chain) {
+      throw new CortexError(
+        'not_found',
+        `previous_response_id: response '${previous}' continues '${chain.missing}', which this gateway no longer stores`,
+        { param: 'previous_response_id' },
+      );
+    }
+    return chain.items;
+  }
+}
