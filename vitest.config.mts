@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [tsconfigPaths({ projects: ['./tsconfig.json'] }), swc.vite({ module: { type: 'es6' } })],
   test: {
-    include: ['{apps,libs}/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    include: ['{apps,libs}/**/*.spec.ts', 'test/module/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
