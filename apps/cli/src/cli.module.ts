@@ -4,7 +4,7 @@
  * built apps at run time.
  */
 import { Module } from '@nestjs/common';
-import { GatewayClient } from './gateway-client';
+import { GatewayClient } from './support/gateway-client';
 import { CheckCommand } from './commands/check.command';
 import { LoadCommand, PinCommand, UnloadCommand, UnpinCommand } from './commands/lifecycle.commands';
 import { MakeModelCommand } from './commands/make-model.command';
@@ -13,7 +13,7 @@ import { NeuronCommand } from './commands/neuron.command';
 import { ServeCommand } from './commands/serve.command';
 import { StatusCommand } from './commands/status.command';
 import { UpCommand } from './commands/up.command';
-import { ProgramName } from './program-name';
+import { ProgramName } from './support/program-name';
 
 @Module({
   providers: [

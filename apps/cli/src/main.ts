@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CORTEX_VERSION } from '@app/core';
 import { CliModule } from './cli.module';
-import { reportCliError } from './cli-error';
+import { reportCliError } from './support/cli-error';
 
 async function main(): Promise<void> {
   await CommandFactory.run(CliModule, {

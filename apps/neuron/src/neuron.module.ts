@@ -6,7 +6,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { NeuronConfig } from '@app/core';
-import { DevicesController } from './device-worker/devices.controller';
+import { DevicesController } from './http/devices.controller';
 import { DeviceWorkerModule } from './device-worker/device-worker.module';
 import { DeviceStatsService } from './health/device-stats.service';
 import { GpuTelemetry } from './health/gpu-telemetry.service';
@@ -14,13 +14,13 @@ import { ModelDownloadService } from './downloads/model-download.service';
 import { HealthController } from './health/health.controller';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenGuard } from './http/token.guard';
-import { DrainService } from './http/drain.service';
-import { InferenceController } from './inference/inference.controller';
+import { DrainService } from './lifecycle/drain.service';
+import { InferenceController } from './http/inference.controller';
 import { InferenceService } from './inference/inference.service';
 import { KvMetrics } from './metrics/kv-metrics.service';
 import { ModelRegistryService } from './models/model-registry.service';
-import { ModelsController } from './models/models.controller';
-import { FAULTS_ENABLED, NEURON_CONFIG, WORKER_ENTRY } from './neuron.tokens';
+import { ModelsController } from './http/models.controller';
+import { FAULTS_ENABLED, NEURON_CONFIG, WORKER_ENTRY } from './config/neuron.tokens';
 
 export interface NeuronModuleOptions {
   config: NeuronConfig;

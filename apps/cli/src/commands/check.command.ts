@@ -4,7 +4,7 @@
  * (every problem listed with its key path), 2 unreadable.
  */
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { UsageError } from '../cli-error';
+import { UsageError } from '../support/cli-error';
 import { checkGateway, checkNeuron, exitCodeOf, formatReport } from '../check/config-check';
 
 interface CheckFlags {

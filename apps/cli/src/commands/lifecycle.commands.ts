@@ -5,8 +5,8 @@
  */
 import { Command, Option } from 'nest-commander';
 import { loadProgress } from './load-progress';
-import { UsageError } from '../cli-error';
-import { GatewayClient, type Target } from '../gateway-client';
+import { UsageError } from '../support/cli-error';
+import { GatewayClient, type Target } from '../support/gateway-client';
 import { GatewayCommand } from './target-options';
 
 type Flags = Target & { node?: string };

@@ -4,7 +4,7 @@
  * Drawn on stderr and only on a terminal, so scripts reading stdout get the result alone.
  */
 import { SingleBar } from 'cli-progress';
-import type { GatewayClient, Target } from '../gateway-client';
+import type { GatewayClient, Target } from '../support/gateway-client';
 import type { Fleet } from './status.command';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

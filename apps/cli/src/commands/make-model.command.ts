@@ -19,7 +19,7 @@ import {
   makeScriptedModel,
   readHfTokenizer,
 } from '@app/core';
-import { UsageError } from '../cli-error';
+import { UsageError } from '../support/cli-error';
 
 /** A script file: an array of steps, or an object with promptTail/script/answer or parts/markers. */
 type ScriptFile = Omit<ScriptedModelOptions, 'out' | 'seed' | 'context' | 'vocab' | 'arch' | 'name'>;

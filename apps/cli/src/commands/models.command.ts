@@ -1,6 +1,6 @@
 /** `cortex models`: the merged catalogue — every model, where it is loaded, where it could go. */
 import { Command } from 'nest-commander';
-import { GatewayClient, type Target } from '../gateway-client';
+import { GatewayClient, type Target } from '../support/gateway-client';
 import { GatewayCommand } from './target-options';
 
 interface ModelRow {

@@ -1,7 +1,7 @@
 /** `cortex neuron --config neuron.toml`: runs this host's neuron (default port 13131). */
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { loadApp } from '../app-loader';
-import { UsageError } from '../cli-error';
+import { loadApp } from '../support/app-loader';
+import { UsageError } from '../support/cli-error';
 
 interface NeuronFlags {
   config?: string;

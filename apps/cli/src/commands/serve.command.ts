@@ -1,6 +1,6 @@
 /** `cortex serve --config cortex.toml`: the gateway (API :31313, Prometheus :31314). */
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { loadApp } from '../app-loader';
+import { loadApp } from '../support/app-loader';
 import { parsePort } from './neuron.command';
 
 interface ServeFlags {

@@ -4,8 +4,8 @@
  * redraws every few seconds until Ctrl-C. Colour only on a terminal.
  */
 import { Command, Option } from 'nest-commander';
-import { UsageError } from '../cli-error';
-import { GatewayClient, type Target } from '../gateway-client';
+import { UsageError } from '../support/cli-error';
+import { GatewayClient, type Target } from '../support/gateway-client';
 import { GatewayCommand } from './target-options';
 
 export interface Fleet {

@@ -1,7 +1,7 @@
 /** --endpoint / --key flags shared by the commands that talk to a running gateway. */
 import { Option } from 'nest-commander';
 import { CommandRunner } from 'nest-commander';
-import type { Target } from '../gateway-client';
+import type { Target } from '../support/gateway-client';
 
 export abstract class GatewayCommand extends CommandRunner {
   @Option({

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { makeModel } from '@app/core';
-import { loadApp } from '../app-loader';
+import { loadApp } from '../support/app-loader';
 import { parsePort } from './neuron.command';
 
 interface UpFlags {

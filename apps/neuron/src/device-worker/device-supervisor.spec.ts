@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChildToParent, ParentToChild } from '@app/core';
 import { DeviceSupervisor, type SupervisorHooks } from './device-supervisor';
-import type { DeviceInfo } from './device-info';
+import type { DeviceInfo } from '../devices/device-info';
 import type { ProcessLauncher, WorkerProcess } from './process-launcher';
 
 class ScriptedWorker implements WorkerProcess {

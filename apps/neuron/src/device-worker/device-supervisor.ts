@@ -17,7 +17,7 @@ import type {
 } from '@app/core';
 import { randomBytes } from 'node:crypto';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from './device-errors';
-import type { DeviceInfo, DeviceState } from './device-info';
+import type { DeviceInfo, DeviceState } from '../devices/device-info';
 import type { WorkerProcess } from './process-launcher';
 import type { SupervisorOptions } from './supervisor-options';
 import { type Pending, feed, hungFor } from './pending-call';

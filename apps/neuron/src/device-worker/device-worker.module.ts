@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { DeviceDiscoveryService } from '../devices/device-discovery.service';
 import { ExecCommandRunner } from '../devices/command-runner';
 import { neuronMetricProviders } from '../metrics/neuron-metrics';
-import { COMMAND_RUNNER, PROCESS_LAUNCHER } from '../neuron.tokens';
+import { COMMAND_RUNNER, PROCESS_LAUNCHER } from '../config/neuron.tokens';
 import { DeviceWorkerService } from './device-worker.service';
 import { ForkProcessLauncher } from './process-launcher';
 

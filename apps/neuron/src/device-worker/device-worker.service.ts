@@ -12,7 +12,7 @@ import type { Counter } from 'prom-client';
 import type { NeuronConfig } from '@app/core';
 import { DeviceDiscoveryService } from '../devices/device-discovery.service';
 import { M } from '../metrics/neuron-metrics';
-import { FAULTS_ENABLED, NEURON_CONFIG, PROCESS_LAUNCHER, WORKER_ENTRY } from '../neuron.tokens';
+import { FAULTS_ENABLED, NEURON_CONFIG, PROCESS_LAUNCHER, WORKER_ENTRY } from '../config/neuron.tokens';
 import { DeviceSupervisor, type SupervisorHooks, type SupervisorOptions } from './device-supervisor';
 import type { ProcessLauncher } from './process-launcher';
 

@@ -1,6 +1,6 @@
 /** The environment a device worker child starts with: its config, the GPUs it may see, its libuv pool. */
 import { type WorkerConfig, WORKER_CONFIG_ENV } from '@app/core';
-import type { DeviceInfo } from './device-info';
+import type { DeviceInfo } from '../devices/device-info';
 
 export function workerEnv(
   device: DeviceInfo,

@@ -5,8 +5,8 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { NeuronConfig } from '@app/core';
-import type { DeviceInfo } from '../device-worker/device-info';
-import { COMMAND_RUNNER, NEURON_CONFIG } from '../neuron.tokens';
+import type { DeviceInfo } from './device-info';
+import { COMMAND_RUNNER, NEURON_CONFIG } from '../config/neuron.tokens';
 import type { CommandRunner } from './command-runner';
 
 interface Gpu {

@@ -18,7 +18,7 @@ import {
   type NeuronConfig,
   remoteSourceRefusal,
 } from '@app/core';
-import { NEURON_CONFIG } from '../neuron.tokens';
+import { NEURON_CONFIG } from '../config/neuron.tokens';
 
 const MB = 1024 * 1024;
 

@@ -6,7 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { M } from '../metrics/neuron-metrics';
-import { COMMAND_RUNNER } from '../neuron.tokens';
+import { COMMAND_RUNNER } from '../config/neuron.tokens';
 import type { CommandRunner } from '../devices/command-runner';
 
 export interface GpuReading {

@@ -5,7 +5,7 @@
 import { ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { logFields } from '@app/core';
-import { toCortexError } from './to-cortex-error';
+import { toCortexError } from '../errors/to-cortex-error';
 
 @Catch()
 export class OpenAIErrorFilter implements ExceptionFilter {

@@ -7,7 +7,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadat
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { CortexError, type NeuronConfig, presentedKey, sameSecret } from '@app/core';
-import { NEURON_CONFIG } from '../neuron.tokens';
+import { NEURON_CONFIG } from '../config/neuron.tokens';
 
 const PUBLIC_ROUTE = 'cortex:public';
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);

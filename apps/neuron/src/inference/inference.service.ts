@@ -13,14 +13,14 @@ import {
   type GenerationResult,
   type ParentToChild,
 } from '@app/core';
-import { DrainService } from '../http/drain.service';
-import { toCortexError } from '../http/to-cortex-error';
+import { DrainService } from '../lifecycle/drain.service';
+import { toCortexError } from '../errors/to-cortex-error';
 import { KvMetrics } from '../metrics/kv-metrics.service';
 import { M } from '../metrics/neuron-metrics';
 import type { ModelRecord } from '../models/model-record';
 import { ModelRegistryService } from '../models/model-registry.service';
-import { FAULTS_ENABLED } from '../neuron.tokens';
-import { AdmissionRejected } from './admission';
+import { FAULTS_ENABLED } from '../config/neuron.tokens';
+import { AdmissionRejected } from '../admission/admission';
 import { assertPromptFits } from './context-check';
 
 export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;

@@ -1,6 +1,6 @@
 /** What the neuron knows about one model; `/models` lists these in the contract's NeuronModel shape. */
 import type { KvSnapshot, ModelStatus, NeuronModel, Servable } from '@app/core';
-import { Admission } from '../inference/admission';
+import { Admission } from '../admission/admission';
 
 export type { ModelStatus };
 

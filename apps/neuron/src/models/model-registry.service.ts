@@ -20,8 +20,8 @@ import {
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { ModelDownloadService } from '../downloads/model-download.service';
-import { modelNotFound, toCortexError } from '../http/to-cortex-error';
-import { NEURON_CONFIG } from '../neuron.tokens';
+import { modelNotFound, toCortexError } from '../errors/to-cortex-error';
+import { NEURON_CONFIG } from '../config/neuron.tokens';
 import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
 import { drainOrRefuse } from './drain-model';

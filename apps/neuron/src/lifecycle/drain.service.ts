@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { NeuronConfig } from '@app/core';
-import { NEURON_CONFIG } from '../neuron.tokens';
+import { NEURON_CONFIG } from '../config/neuron.tokens';
 import { CortexError } from '@app/core';
 
 @Injectable()

@@ -2,12 +2,12 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { UnloadModelResponse } from '@app/core';
-import { OpenAIErrorFilter } from '../http/openai-error.filter';
-import { openAIValidationPipe } from '../http/validation.pipe';
+import { OpenAIErrorFilter } from './openai-error.filter';
+import { openAIValidationPipe } from './validation.pipe';
 import { InferenceService } from '../inference/inference.service';
 import { EstimateModelDto, LoadModelDto, PinModelDto, UnloadModelDto } from '../inference/dto/other.dto';
-import { describeModel } from './model-record';
-import { ModelRegistryService } from './model-registry.service';
+import { describeModel } from '../models/model-record';
+import { ModelRegistryService } from '../models/model-registry.service';
 
 @Controller('models')
 @UseFilters(OpenAIErrorFilter)

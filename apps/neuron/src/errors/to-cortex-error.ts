@@ -4,7 +4,7 @@
  */
 import { CortexError, frameworkError, isErrorCode } from '@app/core';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from '../device-worker/device-errors';
-import { AdmissionRejected } from '../inference/admission';
+import { AdmissionRejected } from '../admission/admission';
 
 export const modelNotFound = (id: string) =>
   new CortexError('model_not_found', `model '${id}' is not loaded on this neuron`, { param: 'model' });

@@ -28,15 +28,15 @@ import {
   logFields,
   sseLimits,
 } from '@app/core';
-import { OpenAIErrorFilter } from '../http/openai-error.filter';
-import { toCortexError } from '../http/to-cortex-error';
-import { openAIValidationPipe } from '../http/validation.pipe';
+import { OpenAIErrorFilter } from './openai-error.filter';
+import { toCortexError } from '../errors/to-cortex-error';
+import { openAIValidationPipe } from './validation.pipe';
 import { ModelRegistryService } from '../models/model-registry.service';
-import { NEURON_CONFIG } from '../neuron.tokens';
-import { ChatCompletionDto } from './dto/chat-completion.dto';
-import { CompletionDto, EmbeddingsDto, TokenizeDto } from './dto/other.dto';
-import { type GenerateRequest, InferenceService } from './inference.service';
-import * as map from './openai-mapping';
+import { NEURON_CONFIG } from '../config/neuron.tokens';
+import { ChatCompletionDto } from '../inference/dto/chat-completion.dto';
+import { CompletionDto, EmbeddingsDto, TokenizeDto } from '../inference/dto/other.dto';
+import { type GenerateRequest, InferenceService } from '../inference/inference.service';
+import * as map from '../inference/openai-mapping';
 
 /** Aborts when the client goes away before the response is complete. */
 function disconnectSignal(reply: FastifyReply): AbortSignal {

@@ -4,8 +4,8 @@
  */
 import { Controller, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
 import { CortexError } from '@app/core';
-import { OpenAIErrorFilter } from '../http/openai-error.filter';
-import { DeviceWorkerService } from './device-worker.service';
+import { OpenAIErrorFilter } from './openai-error.filter';
+import { DeviceWorkerService } from '../device-worker/device-worker.service';
 
 @Controller('devices')
 @UseFilters(OpenAIErrorFilter)

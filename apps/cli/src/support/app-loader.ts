@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { AppEntry } from '@app/core';
 
 const ENTRIES = {
-  neuron: { file: join(__dirname, '..', '..', 'neuron', 'src', 'main.js'), fn: 'runNeuron' },
-  gateway: { file: join(__dirname, '..', '..', 'gateway', 'src', 'main.js'), fn: 'runGateway' },
+  neuron: { file: join(__dirname, '..', '..', '..', 'neuron', 'src', 'main.js'), fn: 'runNeuron' },
+  gateway: { file: join(__dirname, '..', '..', '..', 'gateway', 'src', 'main.js'), fn: 'runGateway' },
 } as const;
 
 export function loadApp(name: keyof typeof ENTRIES): AppEntry {
