@@ -18,6 +18,7 @@ import { DrainService } from './lifecycle/drain.service';
 import { InferenceController } from './http/inference.controller';
 import { InferenceService } from './inference/inference.service';
 import { KvMetrics } from './metrics/kv-metrics.service';
+import { ModelLoaderService } from './models/model-loader.service';
 import { ModelRegistryService } from './models/model-registry.service';
 import { ModelsController } from './http/models.controller';
 import { FAULTS_ENABLED, NEURON_CONFIG, WORKER_ENTRY } from './config/neuron.tokens';
@@ -55,6 +56,7 @@ export class NeuronModule {
       controllers: [ModelsController, InferenceController, HealthController, DevicesController],
       providers: [
         ModelRegistryService,
+        ModelLoaderService,
         InferenceService,
         KvMetrics,
         DrainService,

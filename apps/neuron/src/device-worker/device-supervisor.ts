@@ -6,38 +6,30 @@
  */
 import type {
   ChildToParent,
-  GenerationEvent,
-  GenerationResult,
-  LoadResult,
-  LoadSpec,
   ContextPlan,
   ContextRequest,
-  ParentToChild,
+  GenerationEvent,
+  LoadResult,
+  LoadSpec,
+  WorkerError,
   WorkerStats,
 } from '@app/core';
-import { randomBytes } from 'node:crypto';
 import { DeviceFaultError, DeviceUnavailableError, WorkerRequestError } from './device-errors';
 import type { DeviceInfo, DeviceState } from '../devices/device-info';
 import type { WorkerProcess } from './process-launcher';
 import type { SupervisorOptions } from './supervisor-options';
-import { type Pending, feed, hungFor } from './pending-call';
 import { isCrashLooping, recentCrashes, restartDelayMs } from './restart-policy';
+import { type Call, type CallExtra, type Replies, WorkerRpc } from './worker-rpc';
 import { workerEnv } from './worker-env';
 
-type GenerateMsg = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId'>;
-
 export type { SupervisorHooks, SupervisorOptions } from './supervisor-options';
-
-let nextReq = 0;
-/** This neuron run's mark in request ids, so tool-call ids (derived from them) never repeat after a restart. */
-const RUN = randomBytes(4).toString('hex');
 
 export class DeviceSupervisor {
   state: DeviceState = 'stopped';
   restarts = 0;
   lastFault: string | null = null;
   private child?: WorkerProcess;
-  private readonly pending = new Map<string, Pending>();
+  private readonly rpc: WorkerRpc;
   private readonly resident = new Map<string, LoadSpec>();
   private crashes: number[] = [];
   private readyWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
@@ -47,7 +39,9 @@ export class DeviceSupervisor {
   constructor(
     readonly device: DeviceInfo,
     private readonly opts: SupervisorOptions,
-  ) {}
+  ) {
+    this.rpc = new WorkerRpc(device.id);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -58,7 +52,7 @@ export class DeviceSupervisor {
   }
 
   get busy(): number {
-    return this.pending.size;
+    return this.rpc.size;
   }
 
   async start(): Promise<void> {
@@ -78,7 +72,7 @@ export class DeviceSupervisor {
 
   async load(spec: LoadSpec, onProgress?: (p: number) => void): Promise<LoadResult> {
     await this.whenReady();
-    const result = (await this.call({ type: 'load', spec }, { onProgress, loading: true })) as LoadResult;
+    const result = await this.call({ type: 'load', spec }, { onProgress, loading: true });
     // A restarted worker reloads it with the context it got now, whatever memory is free then.
     this.resident.set(spec.id, { ...spec, contextSize: result.contextSize });
     return result;
@@ -90,36 +84,31 @@ export class DeviceSupervisor {
     await this.call({ type: 'unload', id });
   }
 
-  generate(msg: GenerateMsg, onEvent: (event: GenerationEvent) => void) {
-    const reqId = this.newReqId();
-    const result = this.call({ ...msg, reqId } as ParentToChild, { onEvent, watched: true }, reqId);
+  generate(msg: Call<'generate'>, onEvent: (event: GenerationEvent) => void) {
+    const reqId = this.rpc.newReqId();
+    const result = this.call(msg, { onEvent, watched: true }, reqId);
     return {
-      result: result as Promise<GenerationResult>,
+      result,
       abort: () => {
-        if (this.pending.has(reqId)) this.child?.send({ type: 'abort', reqId });
+        if (this.rpc.has(reqId)) this.child?.send({ type: 'abort', reqId });
       },
     };
   }
 
-  tokenize(
-    msg: Omit<Extract<ParentToChild, { type: 'tokenize' }>, 'reqId'>,
-  ): Promise<{ count: number; prompt?: string }> {
-    return this.call({ ...msg, reqId: this.newReqId() } as ParentToChild) as Promise<{
-      count: number;
-      prompt?: string;
-    }>;
+  tokenize(msg: Call<'tokenize'>): Promise<Replies['tokenize']> {
+    return this.call(msg);
   }
 
-  embed(modelId: string, inputs: string[]): Promise<{ vectors: number[][]; tokens: number }> {
-    return this.call({ type: 'embed', modelId, inputs }) as Promise<{ vectors: number[][]; tokens: number }>;
+  embed(modelId: string, inputs: string[]): Promise<Replies['embed']> {
+    return this.call({ type: 'embed', modelId, inputs });
   }
 
   estimate(path: string, req: ContextRequest): Promise<ContextPlan> {
-    return this.call({ type: 'estimate', path, ...req }) as Promise<ContextPlan>;
+    return this.call({ type: 'estimate', path, ...req });
   }
 
   stats(): Promise<WorkerStats> {
-    return this.call({ type: 'stats' }) as Promise<WorkerStats>;
+    return this.call({ type: 'stats' });
   }
 
   /** A planned restart (defragmentation): the worker restarts and reloads its models; not a crash. */
@@ -150,24 +139,16 @@ export class DeviceSupervisor {
     }
   }
 
-  private newReqId(): string {
-    return `${this.device.id}-${RUN}-${++nextReq}`;
-  }
-
-  private call(
-    msg: ParentToChild | (Omit<ParentToChild, 'reqId'> & { type: string }),
-    extra: Partial<Pick<Pending, 'onEvent' | 'onProgress' | 'watched' | 'loading'>> = {},
-    reqId = this.newReqId(),
+  private call<K extends keyof Replies>(
+    msg: Call<K> & { type: K },
+    extra: CallExtra = {},
+    reqId?: string,
     internal = false,
-  ): Promise<unknown> {
+  ): Promise<Replies[K]> {
     if ((!internal && this.state !== 'ready') || !this.child) {
       return Promise.reject(new DeviceUnavailableError(this.device.id, this.state));
     }
-    const child = this.child;
-    return new Promise((resolve, reject) => {
-      this.pending.set(reqId, { resolve, reject, watched: false, lastActivity: Date.now(), sawChunk: false, ...extra });
-      child.send({ ...msg, reqId } as ParentToChild);
-    });
+    return this.rpc.call<K>(this.child, msg, extra, reqId);
   }
 
   private async spawn(): Promise<void> {
@@ -201,7 +182,7 @@ export class DeviceSupervisor {
   private async reloadResident(child: WorkerProcess): Promise<void> {
     for (const spec of [...this.resident.values()]) {
       try {
-        await this.call({ type: 'load', spec }, { loading: true }, this.newReqId(), true);
+        await this.call({ type: 'load', spec }, { loading: true }, undefined, true);
         this.opts.hooks.modelStatus(this.device.id, spec.id, 'loaded');
       } catch (err) {
         if (this.child !== child) return;
@@ -217,27 +198,19 @@ export class DeviceSupervisor {
   }
 
   private onMessage(msg: ChildToParent): void {
-    if (msg.type === 'ready') return;
-    const p = this.pending.get(msg.reqId);
-    if (!p) return;
-    if (msg.type === 'done' || msg.type === 'stats') {
-      this.pending.delete(msg.reqId);
-      p.resolve(msg.type === 'done' ? msg.result : msg.stats);
-    } else if (msg.type === 'error') {
-      this.pending.delete(msg.reqId);
-      if (msg.error.kind === 'native') {
-        p.reject(new DeviceFaultError(this.device.id, 'native_error', msg.error.message));
-        this.poison('native_error', msg.error.message);
-        return;
+    this.rpc.onMessage(msg, (error: WorkerError) => {
+      if (error.kind === 'native') {
+        this.poison('native_error', error.message);
+        return new DeviceFaultError(this.device.id, 'native_error', error.message);
       }
-      this.opts.hooks.requestFailed(this.device.id, msg.error.kind, msg.error.message);
-      p.reject(new WorkerRequestError(msg.error));
-    } else feed(p, msg);
+      this.opts.hooks.requestFailed(this.device.id, error.kind, error.message);
+      return new WorkerRequestError(error);
+    });
   }
 
   private checkHangs(): void {
     if (this.state !== 'ready' && this.state !== 'recovering') return;
-    const silentS = hungFor(this.pending.values(), Date.now(), this.opts.stepTimeoutMs);
+    const silentS = this.rpc.hungFor(Date.now(), this.opts.stepTimeoutMs);
     if (silentS !== null) this.poison('hang', `no token for ${silentS} s (step_timeout_s)`);
   }
 
@@ -287,9 +260,7 @@ export class DeviceSupervisor {
   }
 
   private failPending(err: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    all.forEach((p) => p.reject(err));
+    this.rpc.failAll(err);
   }
 
   private rejectWaiters(err: Error): void {

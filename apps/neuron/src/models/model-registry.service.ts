@@ -1,18 +1,15 @@
 /**
- * The model lifecycle on this neuron: single-flight loads (concurrent loads of one id share one;
- * remote sources are downloaded first, outside the device worker), unload with drain or force, and
+ * The model lifecycle on this neuron: the records, single-flight loads (concurrent loads of one id
+ * share one; the loader downloads, sizes and loads), unload with drain or force, and
  * status that follows the device supervisors (recovering while a poisoned device restarts, loaded
  * again once it reloads). An unload never leaves a ghost: during a load it is a 409, or with force
  * it cancels the load; a draining unload admits nothing new.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
-  type ContextRequest,
   CortexError,
-  DEFAULT_MAX_IN_FLIGHT,
   type EstimateRequest,
   type EstimateResponse,
-  type LoadModelRequest,
   type NeuronConfig,
   type Servable,
   resolveSource,
@@ -20,15 +17,15 @@ import {
 import type { DeviceSupervisor } from '../device-worker/device-supervisor';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { ModelDownloadService } from '../downloads/model-download.service';
-import { modelNotFound, toCortexError } from '../errors/to-cortex-error';
+import { modelNotFound } from '../errors/to-cortex-error';
 import { NEURON_CONFIG } from '../config/neuron.tokens';
 import { chooseDevice, groupMembers } from './device-choice';
 import { type ModelRecord, newRecord } from './model-record';
 import { drainOrRefuse } from './drain-model';
-import { DeviceTurns, freeMb } from './device-turns';
-import { servability } from './servability';
+import { type LoadRequest, ModelLoaderService } from './model-loader.service';
 
-export type LoadRequest = Omit<LoadModelRequest, 'wait'>;
+export type { LoadRequest } from './model-loader.service';
+import { servability } from './servability';
 
 export interface UnloadOptions {
   force?: boolean;
@@ -43,12 +40,12 @@ export class ModelRegistryService implements OnApplicationBootstrap {
   private readonly loads = new Map<string, Promise<ModelRecord>>();
   /** Ids whose cancelled load is still unwinding in its worker; a new load of them waits for that. */
   private readonly cancelling = new Set<string>();
-  private readonly turns = new DeviceTurns();
 
   constructor(
     @Inject(NEURON_CONFIG) private readonly cfg: NeuronConfig,
     private readonly devices: DeviceWorkerService,
     private readonly downloads: ModelDownloadService,
+    private readonly loader: ModelLoaderService,
   ) {
     devices.onModelStatus((_device, id, status, detail) => {
       const r = this.records.get(id);
@@ -143,16 +140,17 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     const members = groupMembers(req, this.devices, this.list());
     const wanted = req.device ?? (req.devices?.length === 1 ? req.devices[0] : undefined);
     const one = members ? this.devices.get(members[0]!)! : chooseDevice(this.devices.list(), this.list(), wanted);
-    const maxInFlight = this.seats(req.max_in_flight, one);
+    const maxInFlight = this.loader.seats(req.max_in_flight, one);
     const deviceId = members ? members.join('+') : one.device.id;
     const record = newRecord(req.id, req.source, deviceId, maxInFlight, this.cfg.admission);
     if (members) record.devices = members;
     this.records.set(req.id, record);
     this.log.log(`loading ${req.id} from ${req.source} on ${deviceId}`);
     const started = Date.now();
+    const resident = () => this.list();
     const onDevice = members
-      ? this.devices.formGroup(members).then((group) => this.loadOnDevice(record, group, req, resolved))
-      : this.loadOnDevice(record, one, req, resolved);
+      ? this.devices.formGroup(members).then((group) => this.loader.loadOn(group, record, req, resolved, resident))
+      : this.loader.loadOn(one, record, req, resolved, resident);
     const job = onDevice
       .then(() => {
         this.log.log(`loaded ${req.id} on ${deviceId} in ${Date.now() - started} ms (context ${record.contextSize})`);
@@ -175,104 +173,9 @@ export class ModelRegistryService implements OnApplicationBootstrap {
     return job;
   }
 
-  private async loadOnDevice(
-    record: ModelRecord,
-    sup: DeviceSupervisor,
-    req: LoadRequest,
-    source: ReturnType<typeof resolveSource>,
-  ): Promise<void> {
-    const cancel = record.cancelLoad!.signal;
-    const remote = source.kind === 'remote';
-    const path = remote
-      ? await this.downloads.fetch(source.uri, (p) => (record.loadProgress = 0.5 * p), cancel)
-      : source.path;
-    cancel.throwIfAborted();
-    const sequences = this.sequencesFor(record.maxInFlight);
-    const minContext = req.min_context ?? this.cfg.min_context;
-    const contextSize = await this.contextFor(record, sup, path, {
-      contextSize: req.context_size,
-      minContext,
-      sequences,
-    });
-    cancel.throwIfAborted();
-    const spec = { id: req.id, source: path, contextSize, minContext, sequences };
-    const res = await sup.load(spec, (p) => (record.loadProgress = remote ? 0.5 + 0.5 * p : p));
-    if (cancel.aborted) {
-      await sup.unload(req.id).catch(() => undefined);
-      throw new CortexError('request_aborted', 'cancelled');
-    }
-    Object.assign(record, {
-      status: 'loaded',
-      loadProgress: 1,
-      vramMb: res.vramMb,
-      estimatedVramMb: res.estimatedVramMb,
-      contextSize: res.contextSize,
-      trainContextSize: res.trainContextSize,
-      chatWrapper: res.chatWrapper,
-      capabilities: res.capabilities,
-      sequences: res.sequences,
-      kv: undefined,
-      loadedAt: Date.now(),
-    });
-  }
-
-  /**
-   * The context a load gets: the one asked for, else the largest that fits what its device has free,
-   * planned in the device's turn and reserved on the record before the next plan counts.
-   */
-  private async contextFor(record: ModelRecord, sup: DeviceSupervisor, path: string, req: ContextRequest) {
-    if (req.contextSize !== undefined) return req.contextSize;
-    return this.turns.take(record.deviceId, async () => {
-      const budgetMb = freeMb(record.deviceId, sup.device.vramTotalMb, this.list(), record);
-      const plan = await sup.estimate(path, { ...req, budgetMb }).catch((err: unknown) => {
-        throw toCortexError(err);
-      });
-      record.estimatedVramMb = plan.estimatedMb;
-      record.contextSize = plan.contextSize;
-      return plan.contextSize;
-    });
-  }
-
-  /** Seats (and so KV sequences) a model gets on `sup`: the request's, else the neuron's, else the device kind's. */
-  private seats(asked: number | undefined, sup: DeviceSupervisor): number {
-    return asked ?? this.cfg.admission.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT[sup.device.kind];
-  }
-
-  /** KV sequences for that many seats: one per seat, plus the idle ones that keep sessions warm. */
-  private sequencesFor(seats: number): number {
-    return seats + this.cfg.sessions.idle_sequences;
-  }
-
   /** What `source` would take on the device a load would choose (from its GGUF; nothing is loaded). */
-  async estimate(req: EstimateRequest): Promise<EstimateResponse> {
-    const src = resolveSource(req.source, this.cfg.models_dir);
-    if (src.kind === 'remote') {
-      throw new CortexError('invalid_source', 'source: estimates read a local file; set vram_mb for remote sources', {
-        param: 'source',
-      });
-    }
-    const sup = chooseDevice(this.devices.list(), this.list(), req.device);
-    const sequences = this.sequencesFor(this.seats(req.max_in_flight, sup));
-    const budgetMb = freeMb(sup.device.id, sup.device.vramTotalMb, this.list());
-    const minContext = req.min_context ?? this.cfg.min_context;
-    const plan = { contextSize: req.context_size, minContext, sequences };
-    // What a load would get now; when even the floor does not fit here now, what it needs (the floor).
-    const e = await sup
-      .estimate(src.path, { ...plan, budgetMb })
-      .catch(() => sup.estimate(src.path, plan))
-      .catch((err: unknown) => {
-        throw toCortexError(err);
-      });
-    return {
-      source: req.source,
-      device: sup.device.id,
-      context_size: e.contextSize,
-      train_context_size: e.trainContextSize,
-      sequences,
-      estimated_vram_mb: e.estimatedMb,
-      min_context_size: e.minContextSize,
-      min_vram_mb: e.minMb,
-    };
+  estimate(req: EstimateRequest): Promise<EstimateResponse> {
+    return this.loader.estimate(req, this.list());
   }
 
   pin(id: string, pinned: boolean): ModelRecord {

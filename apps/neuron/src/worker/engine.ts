@@ -1,6 +1,6 @@
 /**
- * The worker's engine: loads models, runs generations, tokenizes and embeds with node-llama-cpp on
- * this process's one device. Every request's failure is reported with a kind, so the parent can tell
+ * The worker's engine: loads models and holds them, and runs requests on them (generation itself is
+ * in generation.ts), tokenizes and embeds with node-llama-cpp on this process's one device. Every request's failure is reported with a kind, so the parent can tell
  * a device fault (native) from a request error (js, bad_request, context_length, aborted).
  */
 import type {
@@ -14,33 +14,19 @@ import type {
   WorkerConfig,
   WorkerStats,
 } from '@app/core';
-import { contextLengthMessage } from '@app/core';
 import { chatWrapperFor } from './chat-wrapper';
 import { historyOf, promptTokens, promptText, renderPrompt } from './prompt';
-import { forcingToolCall } from './forced-call';
-import type {
-  ChatHistoryItem,
-  ChatModelFunctions,
-  Llama,
-  LlamaContextSequence,
-  LlamaGrammar,
-  Nlc,
-} from './engine-types';
+import type { Llama, Nlc } from './engine-types';
+import { Generation, type Prompt } from './generation';
 import { LoadedModel } from './loaded-model';
 import { StateTier } from './state-tier';
 import { planContext } from './estimate';
 import { RequestFailure } from './request-failure';
 import { injectFault } from './faults';
-import { TokenCounter, callId } from './token-counter';
-import { generationOptions, thoughtsOf, toFunctions } from './generation-options';
+import { TokenCounter } from './token-counter';
+import { toFunctions } from './generation-options';
 
 type GenerateMsg = Extract<ParentToChild, { type: 'generate' }>;
-/** A chat request's history and tools as node-llama-cpp takes them, and its prompt's tokens. */
-interface Prompt {
-  tokens: number[];
-  history?: ChatHistoryItem[];
-  functions?: ChatModelFunctions;
-}
 type TokenizeMsg = Extract<ParentToChild, { type: 'tokenize' }>;
 type Send = (msg: ChildToParent) => void;
 
@@ -50,6 +36,7 @@ export class WorkerEngine {
   private readonly models = new Map<string, LoadedModel>();
   private readonly aborts = new Map<string, AbortController>();
   private readonly tier: StateTier;
+  private readonly generation: Generation;
 
   constructor(
     private readonly nlc: Nlc,
@@ -58,6 +45,7 @@ export class WorkerEngine {
     private readonly send: Send,
   ) {
     this.tier = new StateTier((cfg.sessions?.hostCacheMb ?? 0) * MB);
+    this.generation = new Generation(nlc, llama);
   }
 
   async load(reqId: string, spec: LoadSpec): Promise<LoadResult> {
@@ -152,8 +140,8 @@ export class WorkerEngine {
         await injectFault(msg.fault, () => this.send({ type: 'chunk', reqId: msg.reqId, text: 'x', tokens: 1 }));
       result =
         msg.mode === 'chat'
-          ? await this.chat(msg, entry, lease.seq, ac.signal, counter, prompt)
-          : await this.complete(msg, entry, lease.seq, ac.signal, counter);
+          ? await this.generation.chat(msg, entry, lease.seq, ac.signal, counter, prompt)
+          : await this.generation.complete(msg, entry, lease.seq, ac.signal, counter);
     } finally {
       counter.stop();
       this.aborts.delete(msg.reqId);
@@ -170,120 +158,6 @@ export class WorkerEngine {
     const history = historyOf(entry, msg.messages);
     const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
     return { tokens: promptTokens(entry, history, functions), history, functions };
-  }
-
-  private clampMaxTokens(entry: LoadedModel, promptTokens: number, requested: number): number {
-    const room = entry.contextSize - promptTokens;
-    if (room <= 0) {
-      throw new RequestFailure({
-        kind: 'context_length',
-        code: 'context_length_exceeded',
-        param: 'messages',
-        message: contextLengthMessage(promptTokens, entry.contextSize),
-      });
-    }
-    return Math.min(requested, room);
-  }
-
-  private async grammar(schema: Record<string, unknown> | undefined): Promise<LlamaGrammar | undefined> {
-    if (!schema) return undefined;
-    if (Object.keys(schema).length === 0) return this.llama.getGrammarFor('json');
-    try {
-      return await this.llama.createGrammarForJsonSchema(schema as never);
-    } catch (err) {
-      throw new RequestFailure({
-        kind: 'bad_request',
-        param: 'response_format.json_schema',
-        message: `response_format.json_schema: ${(err as Error).message}`,
-      });
-    }
-  }
-
-  private async chat(
-    msg: GenerateMsg,
-    entry: LoadedModel,
-    seq: LlamaContextSequence,
-    signal: AbortSignal,
-    counter: TokenCounter,
-    prompt: Prompt,
-  ): Promise<GenerationResult> {
-    const functions = prompt.functions;
-    const forced = functions && msg.toolChoice === 'required';
-    const chat = new this.nlc.LlamaChat({
-      contextSequence: seq,
-      autoDisposeSequence: false,
-      chatWrapper: forced ? forcingToolCall(this.nlc, entry.chatWrapper) : entry.chatWrapper,
-    });
-    try {
-      const history = prompt.history ?? [];
-      const promptTokens = prompt.tokens.length;
-      const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
-      const grammar = await this.grammar(msg.params.jsonSchema);
-      const calls = functions
-        ? {
-            functions,
-            onFunctionCallParamsChunk: counter.onFunctionCallParamsChunk,
-            ...(msg.singleToolCall ? { maxParallelFunctionCalls: 1 } : {}),
-          }
-        : {};
-      const res = await chat.generateResponse(history, {
-        ...generationOptions(msg.params, maxTokens, signal, counter),
-        onResponseChunk: counter.onResponseChunk,
-        ...(msg.params.thoughtTokens !== undefined ? { budgets: { thoughtTokens: msg.params.thoughtTokens } } : {}),
-        ...(grammar ? { grammar } : calls),
-      });
-      assertNotAborted(res.metadata.stopReason);
-      const made = (res.functionCalls ?? []) as ReadonlyArray<{ functionName: string; params?: unknown }>;
-      const toolCalls = made.map((c, i) => ({
-        id: callId(msg.reqId, i),
-        name: c.functionName,
-        arguments: counter.argumentsOf(i, c.params),
-      }));
-      const stop = res.metadata.stopReason;
-      const reasoning = thoughtsOf(res.fullResponse);
-      return {
-        text: res.response,
-        ...(reasoning ? { reasoning, reasoningTokens: counter.reasoningTokens } : {}),
-        finishReason: toolCalls.length ? 'tool_calls' : stop === 'maxTokens' ? 'length' : 'stop',
-        ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
-        ...(toolCalls.length ? { toolCalls } : {}),
-        promptTokens,
-        ...counter.totals(),
-      };
-    } finally {
-      chat.dispose({ disposeSequence: false });
-    }
-  }
-
-  private async complete(
-    msg: GenerateMsg,
-    entry: LoadedModel,
-    seq: LlamaContextSequence,
-    signal: AbortSignal,
-    counter: TokenCounter,
-  ): Promise<GenerationResult> {
-    const completion = new this.nlc.LlamaCompletion({ contextSequence: seq });
-    try {
-      const prompt = msg.prompt ?? '';
-      const promptTokens = entry.model.tokenize(prompt).length + 1;
-      const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
-      const grammar = await this.grammar(msg.params.jsonSchema);
-      const res = await completion.generateCompletionWithMeta(prompt, {
-        ...generationOptions(msg.params, maxTokens, signal, counter),
-        ...(grammar ? { grammar } : {}),
-      });
-      assertNotAborted(res.metadata.stopReason);
-      const stop = res.metadata.stopReason;
-      return {
-        text: res.response,
-        finishReason: stop === 'maxTokens' ? 'length' : 'stop',
-        ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
-        promptTokens,
-        ...counter.totals(),
-      };
-    } finally {
-      completion.dispose({ disposeSequence: false });
-    }
   }
 
   /** Counts without a sequence: rendering the template needs none, and all may be busy generating. */
@@ -329,8 +203,4 @@ export class WorkerEngine {
     this.models.clear();
     this.tier.dispose();
   }
-}
-
-function assertNotAborted(stopReason: string): void {
-  if (stopReason === 'abort') throw new RequestFailure({ kind: 'aborted', message: 'request aborted' });
 }
