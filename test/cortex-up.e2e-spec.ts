@@ -17,9 +17,7 @@ describe('cortex up (npm start)', () => {
       {},
       60_000,
     );
-    const until = Date.now() + 20_000;
-    while (!/Ctrl-C stops everything/.test(up.output()) && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 100));
+    await up.waitFor(/Ctrl-C stops everything/);
     const gateway = /cortex is up: (http:\/\/\S+)/.exec(up.output())![1]!;
     const neuronPid = Number(/\[neuron\] .*?\[Nest\] (\d+)/.exec(up.output())?.[1]);
 

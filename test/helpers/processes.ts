@@ -28,6 +28,8 @@ export interface Proc {
   output(): string;
   /** Resolves with the exit code, or the signal name when the process re-raised a signal. */
   stop(signal?: NodeJS.Signals): Promise<number | string | null>;
+  /** Resolves once the output matches `re` (checked as output arrives, not on a timer). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
 /** Spawns `cortex <args>` and resolves once it prints `listening on <url>`. */
@@ -38,11 +40,29 @@ export function startCortex(args: string[], env: Record<string, string> = {}, ti
   });
   let out = '';
   const exited = new Promise<number | string | null>((r) => child.on('exit', (code, sig) => r(code ?? sig)));
+  const waiters = new Set<() => void>();
+  const waitFor = (re: RegExp, ms = 20_000) =>
+    new Promise<RegExpExecArray>((resolveWait, rejectWait) => {
+      const check = () => {
+        const m = re.exec(out);
+        if (!m) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolveWait(m);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        rejectWait(new Error(`output never matched ${re}:\n${out}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`did not start in time:\n${out}`)), timeoutMs);
     let started = false;
     const onData = (d: Buffer) => {
       out += d.toString();
+      for (const check of [...waiters]) check();
       if (started) return; // under load the log is long: match the banner once, not on every line
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
@@ -52,6 +72,7 @@ export function startCortex(args: string[], env: Record<string, string> = {}, ti
           child,
           url: m[1]!,
           output: () => out,
+          waitFor,
           stop: async (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
             return exited;

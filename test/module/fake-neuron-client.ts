@@ -11,11 +11,12 @@ import type {
   NeuronHealth,
   NeuronModel,
   NeuronModelList,
+  TokenizeRequest,
   TokenizeResponse,
   UnloadModelResponse,
 } from '@app/core';
 import type { NodeState } from '../../apps/gateway/src/fleet/fleet.types';
-import type { UpstreamResponse } from '../../apps/gateway/src/upstream/neuron-client';
+import type { NeuronClient, UpstreamResponse } from '../../apps/gateway/src/upstream/neuron-client';
 import { UpstreamError } from '../../apps/gateway/src/upstream/upstream-error';
 
 export interface FakeNode {
@@ -111,7 +112,10 @@ export const completion = (content: string) => ({
   usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
 });
 
-export class FakeNeuronClient {
+/** The calls the gateway makes, with the real client's types, so a change to either breaks this build. */
+type Calls = 'discovery' | 'models' | 'health' | 'estimate' | 'load' | 'unload' | 'tokenize' | 'forward';
+
+export class FakeNeuronClient implements Pick<NeuronClient, Calls> {
   readonly nodes = new Map<string, FakeNode>();
   readonly loads: Array<{ node: string; spec: LoadModelRequest }> = [];
   readonly unloads: Array<{ node: string; id: string }> = [];
@@ -173,7 +177,7 @@ export class FakeNeuronClient {
     return { id, status: 'unloaded' };
   }
 
-  async tokenize(node: NodeState, body: { model: string }): Promise<TokenizeResponse> {
+  async tokenize(node: NodeState, body: TokenizeRequest): Promise<TokenizeResponse> {
     return { model: body.model, count: 7 };
   }
 

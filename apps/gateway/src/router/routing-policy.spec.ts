@@ -189,7 +189,7 @@ describe('device groups (min_devices)', () => {
   const dev = (id: string, totalMb = 24000, extra: Partial<NodeState['devices'][number]> = {}) => ({
     id,
     kind: 'cuda' as const,
-    state: 'ready',
+    state: 'ready' as const,
     vram_total_mb: totalMb,
     vram_free_mb: null,
     ...extra,

@@ -10,11 +10,13 @@ import type {
   CortexConfig,
   EstimateRequest,
   EstimateResponse,
+  LoadModelRequest,
   NeuronDiscovery,
   NeuronHealth,
   NeuronModel,
   NeuronModelList,
   RecycleResponse,
+  TokenizeRequest,
   TokenizeResponse,
   UnloadModelResponse,
 } from '@app/core';
@@ -185,7 +187,7 @@ export class NeuronClient implements OnApplicationShutdown {
     return this.call<NeuronHealth>(node, 'GET', '/health', undefined, { timeoutMs });
   }
 
-  load(node: NodeState, body: object, opts: CallOptions) {
+  load(node: NodeState, body: LoadModelRequest, opts: CallOptions) {
     return this.call<NeuronModel>(node, 'POST', '/models/load', body, opts);
   }
 
@@ -205,7 +207,7 @@ export class NeuronClient implements OnApplicationShutdown {
     return this.call<EstimateResponse>(node, 'POST', '/models/estimate', body, opts);
   }
 
-  tokenize(node: NodeState, body: object, opts: CallOptions = {}) {
+  tokenize(node: NodeState, body: TokenizeRequest, opts: CallOptions = {}) {
     return this.call<TokenizeResponse>(node, 'POST', '/v1/tokenize', body, opts);
   }
 }

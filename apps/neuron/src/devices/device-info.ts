@@ -13,4 +13,4 @@ export interface DeviceInfo {
   indexes?: number[];
 }
 
-export type DeviceState = 'starting' | 'ready' | 'recovering' | 'failed' | 'stopped';
+export type { DeviceState } from '@app/core';

@@ -6,7 +6,13 @@
 import { hostname } from 'node:os';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { CORTEX_VERSION, type NeuronConfig } from '@app/core';
+import {
+  CORTEX_VERSION,
+  type NeuronConfig,
+  type NeuronDevice,
+  type NeuronDiscovery,
+  type NeuronHealth,
+} from '@app/core';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 import { DrainService } from '../lifecycle/drain.service';
 import { Public } from '../http/token.guard';
@@ -32,7 +38,7 @@ export class HealthController {
   ) {}
 
   @Get('discovery')
-  discovery() {
+  discovery(): NeuronDiscovery {
     return {
       name: this.cfg.name,
       hostname: hostname(),
@@ -47,7 +53,7 @@ export class HealthController {
   }
 
   @Get('health')
-  async status() {
+  async status(): Promise<NeuronHealth> {
     const devices = await Promise.all(
       this.devices.list().map(async (s) => {
         // A grouped device is its group's worker: its state, pid, models, and a share of their memory.
@@ -59,7 +65,7 @@ export class HealthController {
           .reduce((sum, r) => sum + residentMb(r) / (r.devices?.length ?? 1), 0);
         const st = await this.stats.of(s, Math.round(resident));
         const gpu = s.device.index === null ? null : await this.gpus.of(s.device.id, s.device.index);
-        return {
+        const device: NeuronDevice = {
           id: s.device.id,
           kind: s.device.kind,
           state: worker.state,
@@ -73,6 +79,7 @@ export class HealthController {
           ...(gpu ? { utilization_pct: gpu.utilizationPct, temperature_c: gpu.temperatureC } : {}),
           models: worker.models,
         };
+        return device;
       }),
     );
     const failed = devices.some((d) => d.state === 'failed');

@@ -3,7 +3,7 @@
  * after many load/unload cycles). Refused with 409 while the device has work in flight.
  */
 import { Controller, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import { CortexError } from '@app/core';
+import { CortexError, type RecycleResponse } from '@app/core';
 import { OpenAIErrorFilter } from './openai-error.filter';
 import { DeviceWorkerService } from '../device-worker/device-worker.service';
 
@@ -14,7 +14,7 @@ export class DevicesController {
 
   @Post(':id/recycle')
   @HttpCode(200)
-  async recycle(@Param('id') id: string) {
+  async recycle(@Param('id') id: string): Promise<RecycleResponse> {
     const sup = this.devices.get(id);
     if (!sup) throw new CortexError('device_not_found', `no device "${id}"`, { param: 'id' });
     if (sup.busy > 0) {

@@ -1,7 +1,7 @@
 /** The model lifecycle API: GET /models, POST /models/load, /models/unload, /models/pin and /models/estimate. */
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UsePipes } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { UnloadModelResponse } from '@app/core';
+import type { EstimateResponse, NeuronModelList, UnloadModelResponse } from '@app/core';
 import { OpenAIErrorFilter } from './openai-error.filter';
 import { openAIValidationPipe } from './validation.pipe';
 import { InferenceService } from '../inference/inference.service';
@@ -19,7 +19,7 @@ export class ModelsController {
   ) {}
 
   @Get()
-  list() {
+  list(): NeuronModelList {
     return { object: 'list', data: this.registry.list().map((r) => describeModel(r, this.registry.servable(r))) };
   }
 
@@ -37,7 +37,7 @@ export class ModelsController {
 
   @Post('estimate')
   @HttpCode(200)
-  estimate(@Body() dto: EstimateModelDto) {
+  estimate(@Body() dto: EstimateModelDto): Promise<EstimateResponse> {
     return this.registry.estimate(dto);
   }
 

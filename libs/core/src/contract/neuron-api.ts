@@ -74,7 +74,7 @@ export interface NeuronModelList {
 export interface NeuronDevice {
   id: string;
   kind: DeviceKind;
-  state: DeviceState | string;
+  state: DeviceState;
   pid?: number | null;
   restarts?: number;
   last_fault?: string | null;
@@ -175,6 +175,16 @@ export interface PinModelRequest {
   pinned?: boolean;
 }
 
+/** POST /v1/tokenize: a chat (messages and tools, rendered through the template) or plain text. */
+export interface TokenizeRequest {
+  model: string;
+  messages?: unknown[];
+  text?: string;
+  tools?: unknown[];
+  /** Also answer the rendered prompt (what the chat template makes of the messages and tools). */
+  with_prompt?: boolean;
+}
+
 /** POST /v1/tokenize */
 export interface TokenizeResponse {
   model: string;
@@ -186,7 +196,7 @@ export interface TokenizeResponse {
 /** POST /devices/:id/recycle */
 export interface RecycleResponse {
   id: string;
-  state: string;
+  state: DeviceState;
   pid: number | null;
   models: string[];
 }

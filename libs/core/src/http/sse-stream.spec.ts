@@ -27,14 +27,25 @@ async function serve(
 
 describe('SseStream', () => {
   it('keeps headers set before the hijack, sends frames in order, pings while idle and ends once', async () => {
-    const url = await serve(async (sse) => {
-      void sse.data({ n: 1 });
-      await new Promise((r) => setTimeout(r, 180));
-      void sse.data({ n: 2 });
-      sse.end('data: [DONE]\n\n');
-      sse.end('data: second end\n\n');
-      await sse.write('after end');
-    }, 50);
+    let pinged!: () => void;
+    const ping = new Promise<void>((r) => (pinged = r));
+    const url = await serve(
+      async (sse) => {
+        void sse.data({ n: 1 });
+        await ping; // idle until the stream has pinged
+        void sse.data({ n: 2 });
+        sse.end('data: [DONE]\n\n');
+        sse.end('data: second end\n\n');
+        await sse.write('after end');
+      },
+      50,
+      {
+        pingFrame: () => {
+          pinged();
+          return ': keepalive\n\n';
+        },
+      },
+    );
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -77,16 +88,19 @@ describe('SseStream', () => {
 
   it('stops writing and pinging once the client has gone', async () => {
     let afterClose: boolean | undefined;
-    const url = await serve(async (sse) => {
-      await new Promise((r) => setTimeout(r, 150));
+    let routeDone!: () => void;
+    const done = new Promise<void>((r) => (routeDone = r));
+    const url = await serve(async (sse, reply) => {
+      await new Promise((r) => reply.raw.once('close', r)); // the client went away
       afterClose = sse.open;
       await sse.write('data: lost\n\n'); // resolves at once, throws nothing
+      routeDone();
     }, 20);
     const ac = new AbortController();
     const res = await fetch(url, { signal: ac.signal });
     expect(res.status).toBe(200);
     ac.abort();
-    await new Promise((r) => setTimeout(r, 250));
+    await done;
     expect(afterClose).toBe(false);
   });
 

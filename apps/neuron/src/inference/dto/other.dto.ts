@@ -1,7 +1,18 @@
 /** Bodies of /v1/completions, /v1/embeddings, /v1/tokenize and the lifecycle routes. */
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
-import { IntAtLeast, IsBool, IsModelSource, IsNonEmptyString, IsStringList } from '@app/core';
+import {
+  type EstimateRequest,
+  IntAtLeast,
+  IsBool,
+  IsModelSource,
+  IsNonEmptyString,
+  IsStringList,
+  type LoadModelRequest,
+  type PinModelRequest,
+  type TokenizeRequest,
+  type UnloadModelRequest,
+} from '@app/core';
 import { ChatMessageDto, SamplingDto } from './chat-completion.dto';
 import { IsEmbeddingInput, IsList, IsTools } from './validators';
 
@@ -14,7 +25,7 @@ export class EmbeddingsDto {
   @IsEmbeddingInput() input!: string | string[];
 }
 
-export class TokenizeDto {
+export class TokenizeDto implements TokenizeRequest {
   @IsNonEmptyString() model!: string;
   @IsOptional() @IsList() @ValidateNested({ each: true }) @Type(() => ChatMessageDto) messages?: ChatMessageDto[];
   @IsOptional() @IsEmbeddingInput() text?: string;
@@ -25,7 +36,7 @@ export class TokenizeDto {
   @IsOptional() @IsBool() with_prompt?: boolean;
 }
 
-export class LoadModelDto {
+export class LoadModelDto implements LoadModelRequest {
   @IsNonEmptyString() id!: string;
   @IsModelSource() source!: string;
   @IsOptional() @IntAtLeast(16) context_size?: number;
@@ -39,7 +50,7 @@ export class LoadModelDto {
   @IsOptional() @IsBool() wait?: boolean;
 }
 
-export class EstimateModelDto {
+export class EstimateModelDto implements EstimateRequest {
   @IsModelSource() source!: string;
   @IsOptional() @IntAtLeast(16) context_size?: number;
   @IsOptional() @IntAtLeast(16) min_context?: number;
@@ -47,13 +58,13 @@ export class EstimateModelDto {
   @IsOptional() @IsNonEmptyString() device?: string;
 }
 
-export class UnloadModelDto {
+export class UnloadModelDto implements UnloadModelRequest {
   @IsNonEmptyString() id!: string;
   @IsOptional() @IsBool() force?: boolean;
   @IsOptional() @IsBool() drain?: boolean;
 }
 
-export class PinModelDto {
+export class PinModelDto implements PinModelRequest {
   @IsNonEmptyString() id!: string;
   @IsOptional() @IsBool() pinned?: boolean;
 }
