@@ -95,3 +95,21 @@ describe('FleetStateService', () => {
     expect(r.kind === 'loaded' && r.node.name).toBe('a'); // a: 2 polled − 2 ended = 0; b: 2
   });
 });
+
+describe('FleetStateService health (its one writer)', () => {
+  it('turns a node unhealthy after unhealthy_after failures in a row, healthy again on one good poll', () => {
+    const fleet = fleetOf(['a']);
+    const a = fleet.get('a')!;
+    expect(fleet.pollFailed('a', 3, 'refused')).toBe(false);
+    expect(fleet.pollFailed('a', 3, 'refused')).toBe(false);
+    expect(a.healthy).toBe(true);
+    expect(fleet.pollFailed('a', 3, 'timed out')).toBe(true); // this one turned it
+    expect(a).toMatchObject({ healthy: false, failures: 3, lastError: 'timed out' });
+    expect(fleet.pollFailed('a', 3, 'refused')).toBe(false); // already unhealthy: not turned again
+    expect(fleet.polled('a', [model('m1')], [], 1234)).toBe(true); // recovered
+    expect(a).toMatchObject({ healthy: true, failures: 0, lastError: null, lastPollAt: 1234 });
+    expect(fleet.replicas('m1').map((h) => h.node.name)).toEqual(['a']);
+    expect(fleet.polled('a', [], [], 1300)).toBe(false); // healthy already
+    expect(fleet.replicas('m1')).toEqual([]);
+  });
+});
