@@ -13,8 +13,9 @@ const CLI = join(__dirname, '..', 'apps', 'cli', 'src', 'main.js');
 
 export function startCli(
   args: string[],
+  cli = CLI,
 ): Promise<{ url: string; banner: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
