@@ -22,6 +22,19 @@ describe(ModelsConfig.name, () => {
     expect(residencyPriority({ pinned_on: ['a'], residency_priority: 5 })).toBe(5);
   });
 
+  it('refuses "vision" with the reason: no neuron serves images yet', () => {
+    expect(issueOf(model('capabilities = ["text", "vision"]\n'))).toContain(
+      'models[0].capabilities: "vision": neurons do not serve images yet (they answer image parts with 400 vision_unsupported); remove it',
+    );
+    expect(issueOf(model('capabilities = ["audio"]\n'))).toContain(
+      'models[0].capabilities: expected a list of "text", "tools", "embeddings", "vision"',
+    );
+    expect(parseToml(model('capabilities = ["text", "tools"]\n'), ModelsConfig, 'm').models[0]!.capabilities).toEqual([
+      'text',
+      'tools',
+    ]);
+  });
+
   it.each(['sub/dir/m.gguf', 'hf:org/repo/file-q8_0.gguf', 'https://example.com/m.gguf'])(
     'accepts source %s',
     (source) => {

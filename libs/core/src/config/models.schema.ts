@@ -15,8 +15,13 @@ import {
   duplicates,
 } from './expect';
 
-export const CAPABILITIES = ['text', 'tools', 'embeddings', 'vision'] as const;
+/** What a catalogue entry may claim: what neurons serve today. */
+export const CAPABILITIES = ['text', 'tools', 'embeddings'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
+/** Claims neurons cannot honour yet: refused with a reason instead of advertised and then refused per request. */
+const NOT_YET: Record<string, string> = {
+  vision: 'neurons do not serve images yet (they answer image parts with 400 vision_unsupported); remove it',
+};
 
 /** Residency priority when none is set: pinned models default high so they are rarely displaced. */
 export const DEFAULT_PRIORITY = 100;
@@ -39,7 +44,7 @@ export class ModelEntry {
   /** Devices one worker holds it across (a device group on one neuron), each ≥ min_device_vram_mb. */
   @IsOptional() @IntAtLeast(1) min_devices?: number;
   @IsOptional() @IntAtLeast(0) min_device_vram_mb?: number;
-  @IsOptional() @EachOneOf(CAPABILITIES) capabilities?: Capability[];
+  @IsOptional() @EachOneOf([...CAPABILITIES, ...Object.keys(NOT_YET)]) capabilities?: Capability[];
   /** Unload after this many idle seconds; overrides eviction.idle_unload_after_s. */
   @IsOptional() @IntAtLeast(0) ttl_s?: number;
 }
@@ -51,6 +56,10 @@ export class ModelsConfig {
   crossCheck(): string[] {
     const ids = this.models.map((m) => m.id);
     const issues = duplicates(ids).map((id) => `models: duplicate id "${id}"`);
+    this.models.forEach((m, i) => {
+      for (const c of (m.capabilities ?? []) as string[])
+        if (NOT_YET[c]) issues.push(`models[${i}].capabilities: "${c}": ${NOT_YET[c]}`);
+    });
     for (const [alias, target] of Object.entries(this.aliases)) {
       if (!ids.includes(target))
         issues.push(`aliases.${alias}: expected the id of a [[models]] entry, got "${target}"`);
