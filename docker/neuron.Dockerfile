@@ -2,19 +2,22 @@
 # cuBLAS that node-llama-cpp's CUDA prebuilt links against; its sm_90 code needs a driver that can
 # run CUDA 13.1 PTX (>= 590) — on 580-branch Hopper hosts, mount a libggml-cuda.so built for sm_90
 # over the prebuilt one (see docs/deploy.md). For a CPU-only neuron:
-#   docker build -f docker/neuron.Dockerfile --build-arg RUNTIME=node:20-bookworm-slim -t cortex-neuron:cpu .
+#   docker build -f docker/neuron.Dockerfile --build-arg RUNTIME=node:24-bookworm-slim -t cortex-neuron:cpu .
 ARG RUNTIME=nvidia/cuda:13.1.0-runtime-ubuntu24.04
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # patches/ fixes node-llama-cpp's multi-sequence batching (docs/engine-throughput.md); applied by postinstall.
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx nest build cli && npm prune --omit=dev --ignore-scripts
+# The build records its commit (docker build --build-arg CORTEX_GIT_SHA=$(git rev-parse HEAD)).
+ARG CORTEX_GIT_SHA=""
+ARG CORTEX_GIT_DIRTY=""
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim AS node
+FROM node:24-bookworm-slim AS node
 
 FROM ${RUNTIME}
 COPY --from=node /usr/local/bin/node /usr/local/bin/node

@@ -4,14 +4,25 @@
 // even when an early step fails (that step counts as one failure).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureSystemPackages } from './system-packages.mjs';
+
+// `--tests-only`: skip lint, format, typecheck and build (a second run of the same tree, e.g. on
+// another Node version, needs only the tests). Other arguments are vitest filters.
+const testsOnly = process.argv.includes('--tests-only');
+const missing = ensureSystemPackages();
+if (missing) {
+  console.log(`\nnpm test: ${missing}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const steps = [
   ['lint', 'npx', ['eslint', '.']],
   ['format', 'npx', ['prettier', '--check', '.', '--log-level', 'warn']],
   ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
-  ['build', 'npx', ['nest', 'build', 'cli']],
+  ['build', 'npm', ['run', 'build', '--silent']],
 ];
-for (const [name, cmd, args] of steps) {
+for (const [name, cmd, args] of testsOnly ? [] : steps) {
   const started = Date.now();
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
@@ -23,7 +34,7 @@ for (const [name, cmd, args] of steps) {
 }
 
 mkdirSync('.cortex', { recursive: true });
-const extra = process.argv.slice(2);
+const extra = process.argv.slice(2).filter((a) => a !== '--tests-only');
 // The family matrix (five real-vocabulary models, ~1.5 min of a core) and the load suite saturate
 // the machine for a while: each runs on its own after the rest, so the timing-sensitive e2e specs
 // never share it with them.

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
@@ -46,6 +46,13 @@ describe('cortex status and load', () => {
     const healthy = await cortex(ok.url, 'status');
     expect(healthy.status, healthy.stderr).toBe(0);
     expect(healthy.stdout).toMatch(/^fleet: ok/);
+    // The gateway names its build; the fake neuron names none, which is skew worth a line.
+    const sha = execFileSync('git', ['rev-parse', 'HEAD']).toString().trim().slice(0, 12);
+    expect(healthy.stdout).toMatch(new RegExp(`^fleet: ok \\(.*gateway 0\\.1\\.0\\+${sha}(-dirty)?\\)$`, 'm'));
+    expect(healthy.stdout).toMatch(/^ {2}version skew: n: unknown \(gateway: 0\.1\.0\+/m);
+    const version = (await (await fetch(`${ok.url}/version`)).json()) as Record<string, unknown>;
+    expect(version).toMatchObject({ name: 'cortex', version: '0.1.0', node_llama_cpp: '3.21.1' });
+    expect(String(version.git_sha)).toMatch(new RegExp(`^${sha}`));
     expect(healthy.stdout).not.toContain('\x1b['); // no colour off a terminal
     await until(
       async () => (await cortex(impaired.url, 'status', '--json')).stdout.includes('"impaired"'),

@@ -174,6 +174,15 @@ describe('neuron model lifecycle', () => {
     expect((await json(`${neuron.url}/models`, undefined, admin)).status).toBe(200);
   });
 
+  it('GET /version names its build and backends, behind the token like every non-probe route', async () => {
+    const open = await fetch(`${neuron.url}/version`);
+    expect(open.status).toBe(401);
+    const v = (await (await fetch(`${neuron.url}/version`, { headers: admin })).json()) as Record<string, unknown>;
+    expect(v).toMatchObject({ name: 'cortex', version: '0.1.0', node_llama_cpp: '3.21.1', backends: ['cpu'] });
+    expect(String(v.git_sha)).toMatch(/^[0-9a-f]{40}$/);
+    expect(String(v.built_at)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('refuses to unload a busy model (409) unless forced', async () => {
     const ac = new AbortController();
     const res = await fetch(`${neuron.url}/v1/chat/completions`, {

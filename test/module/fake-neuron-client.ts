@@ -4,6 +4,7 @@
  * answers each test scripts (JSON, SSE, errors, connection failures, streams held open).
  */
 import type {
+  BuildInfo,
   EstimateRequest,
   LoadModelRequest,
   NeuronDevice,
@@ -122,6 +123,8 @@ export class FakeNeuronClient implements Pick<NeuronClient, Calls> {
   readonly forwarded: Forwarded[] = [];
   /** Per node; the default answers every chat with one completion. */
   readonly answers = new Map<string, Answer>();
+  /** What each node's /discovery says it runs (none: a neuron too old to say). */
+  readonly builds = new Map<string, BuildInfo>();
   /** Loads wait for this before they finish (a test holds them to pile requests up). */
   loadGate: Promise<unknown> = Promise.resolve();
 
@@ -139,7 +142,14 @@ export class FakeNeuronClient implements Pick<NeuronClient, Calls> {
   async discovery(node: NodeState): Promise<NeuronDiscovery> {
     const n = this.of(node);
     const devices = n.devices.map((d) => ({ id: d.id, kind: d.kind, name: d.id, vram_total_mb: d.vram_total_mb }));
-    return { name: node.name, hostname: node.name, version: 'fake', devices };
+    const build = this.builds.get(node.name);
+    return {
+      name: node.name,
+      hostname: node.name,
+      version: build?.version ?? 'fake',
+      ...(build ? { build } : {}),
+      devices,
+    };
   }
 
   async models(node: NodeState): Promise<NeuronModelList> {

@@ -1,5 +1,6 @@
 /** Module tier: routing, cold load, retry, re-route and eviction through the real gateway module and an in-memory fleet. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildId, buildInfo } from '@app/core';
 import { UpstreamError } from '../../apps/gateway/src/upstream/upstream-error';
 import { FakeNeuronClient, chunk, device, jsonAnswer, model, sseAnswer } from './fake-neuron-client';
 import { type Harness, gatewayHarness } from './harness';
@@ -124,5 +125,25 @@ describe('gateway module: routing and cold loads', () => {
     expect(events[0].choices[0].delta.content).toBe('par');
     expect(events.at(-1).error.code).toBe('shutting_down');
     await closing;
+  });
+
+  it('a neuron on another build is named in /admin/fleet as version skew; one on the same build is not', async () => {
+    const fleet = new FakeNeuronClient()
+      .node('same', { devices: [device('gpu0', 1000)], models: [] })
+      .node('old', { devices: [device('gpu0', 1000)], models: [] });
+    const ours = buildInfo();
+    fleet.builds.set('same', ours).set('old', { ...ours, version: '0.0.9', git_sha: 'abcdef1234567890' });
+    h = await gatewayHarness(fleet);
+    const f = (await h.get('/admin/fleet')).json() as {
+      version: string;
+      version_skew: string[];
+      neurons: Array<{ name: string; version: string }>;
+    };
+    expect(f.version).toBe(buildId(ours));
+    expect(f.version_skew).toEqual([`old: 0.0.9+abcdef123456 (gateway: ${buildId(ours)})`]);
+    expect(f.neurons.map((n) => [n.name, n.version])).toEqual([
+      ['same', buildId(ours)],
+      ['old', '0.0.9+abcdef123456'],
+    ]);
   });
 });

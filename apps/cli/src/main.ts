@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { CORTEX_VERSION } from '@app/core';
+import { versionLine } from '@app/core';
 import { CliModule } from './cli.module';
 import { reportCliError } from './support/cli-error';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   await CommandFactory.run(CliModule, {
     logger: ['warn', 'error'],
     cliName: 'cortex',
-    version: CORTEX_VERSION,
+    version: versionLine(),
     errorHandler: (err) => reportCliError(err),
     serviceErrorHandler: (err) => reportCliError(err),
   });

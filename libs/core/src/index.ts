@@ -1,3 +1,5 @@
+import { buildInfo } from './version/build-info';
+
 export * from './config';
 export * from './gguf';
 export * from './ipc';
@@ -14,7 +16,9 @@ export {
   IsModelSource,
   customValidator,
 } from './config/expect';
-export const CORTEX_VERSION = '0.1.0';
+export * from './version/build-info';
+/** The package version (package.json): what `cortex --version` and /version lead with. */
+export const CORTEX_VERSION = buildInfo().version;
 export * from './app-entry';
 export * from './quiet-logger';
 export * from './http';

@@ -12,9 +12,13 @@ export interface Fleet {
   status: string;
   nodes: { healthy: number; total: number };
   eviction: string;
+  /** The gateway's build, and the neurons' builds that differ from it (older gateways send neither). */
+  version?: string;
+  version_skew?: string[];
   neurons: Array<{
     name: string;
     healthy: boolean;
+    version?: string | null;
     last_error: string | null;
     devices: Array<{
       id: string;
@@ -91,10 +95,12 @@ export function format(fleet: Fleet, colour = false): string {
   const state = (s: string, text = s) =>
     s === 'ok' || s === 'loaded' || s === 'ready' ? green(text) : s === 'loading' ? yellow(text) : red(text);
   const lines = [
-    `fleet: ${state(fleet.status)} (${fleet.nodes.healthy}/${fleet.nodes.total} neurons healthy, eviction ${fleet.eviction})`,
+    `fleet: ${state(fleet.status)} (${fleet.nodes.healthy}/${fleet.nodes.total} neurons healthy, eviction ${fleet.eviction}${fleet.version ? `, gateway ${fleet.version}` : ''})`,
   ];
+  for (const skew of fleet.version_skew ?? []) lines.push(`  ${yellow(`version skew: ${skew}`)}`);
   for (const n of fleet.neurons) {
-    lines.push(`  ${n.name}: ${n.healthy ? green('healthy') : red(`UNHEALTHY (${n.last_error ?? 'no answer'})`)}`);
+    const health = n.healthy ? green('healthy') : red(`UNHEALTHY (${n.last_error ?? 'no answer'})`);
+    lines.push(`  ${n.name}: ${health}${n.version ? ` ${n.version}` : ''}`);
     for (const d of n.devices)
       lines.push(
         `    device ${d.id} ${state(d.state)} ${d.vram_free_mb ?? '?'}/${d.vram_total_mb} MB free${d.group ? ` (group ${d.group})` : ''}`,

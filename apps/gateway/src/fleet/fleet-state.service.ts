@@ -6,6 +6,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import type { BuildInfo } from '@app/core';
 import type { Held, NeuronDevice, NeuronModel, NodeState, OwnLoad } from './fleet.types';
 
 @Injectable()
@@ -118,10 +119,15 @@ export class FleetStateService {
     );
   }
 
-  /** A node answered discovery: its devices, until /health reports their state. */
-  discovered(nodeName: string, devices: Array<Omit<NeuronDevice, 'state' | 'vram_free_mb'>>): void {
+  /** A node answered discovery: its devices, until /health reports their state, and its build. */
+  discovered(
+    nodeName: string,
+    devices: Array<Omit<NeuronDevice, 'state' | 'vram_free_mb'>>,
+    build: BuildInfo | null = null,
+  ): void {
     const node = this.nodes.get(nodeName);
     if (!node) return;
+    node.build = build;
     node.devices = devices.map((d) => ({ ...d, state: 'ready', vram_free_mb: null }));
     node.discovered = true;
   }

@@ -1,5 +1,5 @@
 /** What the gateway knows of each neuron: the contract shapes it polled, plus its own bookkeeping. */
-import type { NeuronDevice, NeuronModel } from '@app/core';
+import type { BuildInfo, NeuronDevice, NeuronModel } from '@app/core';
 
 export type { NeuronDevice, NeuronModel };
 
@@ -14,6 +14,8 @@ export interface NodeState {
   models: NeuronModel[];
   lastPollAt: number | null;
   lastError: string | null;
+  /** The build the neuron runs (from /discovery; null for neurons too old to say). */
+  build?: BuildInfo | null;
 }
 
 /**

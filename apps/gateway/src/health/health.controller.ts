@@ -1,13 +1,13 @@
 /**
  * Public endpoints: `HEAD /` and `GET /` (Claude Code probes HEAD / first; browsers get the fleet
- * page, whose data comes from the admin API), GET /health (fleet
+ * page, whose data comes from the admin API), GET /version (the build), GET /health (fleet
  * summary: ok / impaired / degraded, always 200), and terminus probes /livez and /readyz (ready
  * when at least one neuron is healthy and the gateway is not draining).
  */
 import { Controller, Get, Head, Headers, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { CORTEX_VERSION, type CortexConfig } from '@app/core';
+import { CORTEX_VERSION, type CortexConfig, type VersionResponse, buildInfo } from '@app/core';
 import { fleetSummary } from '../page/fleet-view';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { DrainService } from '../lifecycle/drain.service';
@@ -37,6 +37,12 @@ export class HealthController {
     }
     const s = fleetSummary(this.fleet.all(), this.cfg);
     return { name: 'cortex', version: CORTEX_VERSION, status: s.status, nodes: s.nodes, apis: ['openai', 'anthropic'] };
+  }
+
+  /** Which build this gateway runs (public, like `GET /`, which already names the version). */
+  @Get('version')
+  version(): VersionResponse {
+    return buildInfo();
   }
 
   @Get('health')

@@ -2,7 +2,7 @@
  * The merged views the API shows: /v1/models (catalogue × what neurons hold, plus aliases) and the
  * fleet summary behind /health and /admin/fleet. Pure functions over the polled state.
  */
-import type { CortexConfig } from '@app/core';
+import { type CortexConfig, buildId, buildInfo } from '@app/core';
 import type { Catalogue } from '../config/catalogue';
 import type { NodeState } from '../fleet/fleet.types';
 import { placeModel } from '../router/routing-policy';
@@ -114,12 +114,16 @@ export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
         })),
     );
   const impaired = healthy < nodes.length || failedDevice || unservable.length > 0;
+  const skew = versionSkew(nodes);
   const status = nodes.length === 0 || healthy === 0 ? 'degraded' : impaired ? 'impaired' : 'ok';
   return {
     status,
     nodes: { healthy, total: nodes.length },
     // Only when some resident model cannot serve (reference §10.3).
     ...(unservable.length ? { unservable } : {}),
+    version: buildId(buildInfo()),
+    // Builds that differ from the gateway's (a fleet half-upgraded, or a neuron too old to say).
+    ...(skew.length ? { version_skew: skew } : {}),
     eviction: cfg.eviction.strategy,
     neurons: nodes.map((n) => ({
       name: n.name,
@@ -128,8 +132,20 @@ export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
       failures: n.failures,
       last_error: n.lastError,
       last_poll_at: n.lastPollAt ? new Date(n.lastPollAt).toISOString() : null,
+      version: n.build ? buildId(n.build) : null,
+      build: n.build ?? null,
       devices: n.devices,
       models: n.models,
     })),
   };
+}
+
+/** Each discovered neuron whose build is not the gateway's, as "name: build". */
+export function versionSkew(nodes: NodeState[]): string[] {
+  const mine = buildId(buildInfo());
+  return nodes
+    .filter((n) => n.discovered)
+    .map((n) => ({ name: n.name, id: n.build ? buildId(n.build) : 'unknown' }))
+    .filter((n) => n.id !== mine)
+    .map((n) => `${n.name}: ${n.id} (gateway: ${mine})`);
 }

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { CortexConfig } from '@app/core';
+import { type CortexConfig, buildId, buildInfo } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { FleetGauges } from '../fleet/fleet-gauges';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
@@ -51,10 +51,21 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.running;
   }
 
+  /** A neuron on another build than this gateway is worth one warning when it is discovered. */
+  private warnSkew(node: NodeState): void {
+    const mine = buildId(buildInfo());
+    const its = node.build ? buildId(node.build) : 'an unknown build (too old to say)';
+    if (its !== mine) this.log.warn(`neuron ${node.name} runs ${its}; this gateway runs ${mine}`);
+  }
+
   private async pollNode(node: NodeState): Promise<void> {
     const t = this.cfg.poller.timeout_ms;
     try {
-      if (!node.discovered) this.fleet.discovered(node.name, (await this.client.discovery(node, t)).devices);
+      if (!node.discovered) {
+        const d = await this.client.discovery(node, t);
+        this.fleet.discovered(node.name, d.devices, d.build ?? null);
+        this.warnSkew(node);
+      }
       const [models, health] = await Promise.all([this.client.models(node, t), this.client.health(node, t)]);
       if (this.fleet.polled(node.name, models.data, health.devices, Date.now()))
         this.log.log(`neuron ${node.name} is healthy (${node.models.length} model(s))`);

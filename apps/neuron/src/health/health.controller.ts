@@ -8,6 +8,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import {
   CORTEX_VERSION,
+  type VersionResponse,
+  buildInfo,
   type NeuronConfig,
   type NeuronDevice,
   type NeuronDiscovery,
@@ -43,6 +45,7 @@ export class HealthController {
       name: this.cfg.name,
       hostname: hostname(),
       version: CORTEX_VERSION,
+      build: buildInfo(),
       devices: this.devices.list().map((s) => ({
         id: s.device.id,
         kind: s.device.kind,
@@ -50,6 +53,12 @@ export class HealthController {
         vram_total_mb: s.device.vramTotalMb,
       })),
     };
+  }
+
+  /** Which build this neuron runs, and the backends of its devices (token-protected like /health). */
+  @Get('version')
+  version(): VersionResponse {
+    return { ...buildInfo(), backends: [...new Set(this.devices.list().map((s) => s.device.kind))] };
   }
 
   @Get('health')

@@ -3,6 +3,8 @@
  * answer and what the lifecycle routes take. The neuron builds these shapes and the gateway reads
  * them, both typed from here; errors travel as OpenAI envelopes whose `code` is an ErrorCode.
  */
+import type { BuildInfo } from '../version/build-info';
+
 export type ModelStatus = 'loading' | 'loaded' | 'unloading' | 'recovering' | 'failed';
 export type DeviceKind = 'cpu' | 'cuda';
 export type DeviceState = 'starting' | 'ready' | 'recovering' | 'failed' | 'stopped';
@@ -112,8 +114,13 @@ export interface NeuronDiscovery {
   name: string;
   hostname: string;
   version: string;
+  /** Which build it runs (absent from older neurons): the gateway compares them across the fleet. */
+  build?: BuildInfo;
   devices: Array<{ id: string; kind: DeviceKind; name: string; vram_total_mb: number }>;
 }
+
+/** GET /version on both apps: the build, plus (neuron) the backends its devices run on. */
+export type VersionResponse = BuildInfo & { backends?: DeviceKind[] };
 
 /** POST /models/load */
 export interface LoadModelRequest {
