@@ -100,4 +100,26 @@ describe('request ids and the request log', () => {
     );
     expect(neuronErr.body).toMatchObject({ error: { request_id: 'trace-n' } });
   });
+
+  it('writes readable lines for people (CORTEX_LOG_FORMAT=pretty, the default on a terminal), JSON otherwise', async () => {
+    const pretty = await startGateway({
+      neurons: [{ name: 'n', url: neuron.url }],
+      models: '[[models]]\nid = "chat"\nsource = "tiny.gguf"\ncontext_size = 2048\n',
+      env: { CORTEX_LOG_FORMAT: 'pretty' },
+    });
+    try {
+      const ask = { model: 'chat', max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] };
+      expect((await json(`${pretty.url}/v1/chat/completions`, ask)).status).toBe(200);
+      const line = await until(async () =>
+        pretty
+          .output()
+          .split('\n')
+          .find((l) => l.includes('POST /v1/chat/completions')),
+      );
+      expect(line).toMatch(/^\d\d:\d\d:\d\d gateway POST \/v1\/chat\/completions 200 \d+ ms chat@n tokens \d+→\d+$/);
+      expect(pretty.output()).not.toContain('"msg":"request"');
+    } finally {
+      await pretty.close();
+    }
+  });
 });

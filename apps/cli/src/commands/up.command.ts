@@ -23,7 +23,12 @@ const DEMO = 'tiny-chat';
 
 function startNeuron(config: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [process.argv[1]!, 'neuron', '--config', config], {
-    env: { ...process.env, CORTEX_EXIT_WITH_PARENT: '1' },
+    // Its output comes through this terminal: readable lines when this is one (readable-log.ts).
+    env: {
+      ...process.env,
+      CORTEX_EXIT_WITH_PARENT: '1',
+      ...(process.stdout.isTTY && !process.env.CORTEX_LOG_FORMAT ? { CORTEX_LOG_FORMAT: 'pretty' } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -5,3 +5,4 @@ export * from './server-hardening';
 export * from './framework-error';
 export * from './bearer';
 export * from './request-log';
+export * from './readable-log';

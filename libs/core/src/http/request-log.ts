@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import pino from 'pino';
+import { readableLogs, readableStream } from './readable-log';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,7 +47,8 @@ export function requestLogOptions(app: string): Partial<FastifyServerOptions> {
       base: { app },
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       messageKey: 'msg',
-      stream: logDestination(),
+      // People get readable lines on a terminal; machines get JSON (readable-log.ts).
+      stream: readableLogs() ? readableStream() : logDestination(),
     },
     genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),
     requestIdHeader: false,
