@@ -12,27 +12,48 @@ export const SYSTEM_PACKAGES = [
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
+/**
+ * What to do about the packages whose program is missing: nothing, install them (with sudo or not),
+ * or explain. `machine` says what this machine allows.
+ */
+export function plan(missing, machine) {
+  if (!missing.length) return { action: 'none' };
+  const install = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  const explain = `the tests need the Debian package(s) ${missing.join(', ')}; install them with:\n  sudo sh -c '${install}'`;
+  if (!machine.aptGet)
+    return {
+      action: 'explain',
+      message: `${explain}\n(no apt-get here: install the equivalent packages for this system)`,
+    };
+  if (!machine.root && !machine.sudo) return { action: 'explain', message: explain };
+  return { action: 'install', prefix: machine.root ? [] : ['sudo', '-n'], packages: missing, explain };
+}
+
 /** Installs what is missing, or explains how; returns an error message, or null when all is there. */
 export function ensureSystemPackages() {
   const missing = SYSTEM_PACKAGES.filter(([cmd]) => !onPath(cmd)).map(([, pkg]) => pkg);
-  if (!missing.length) return null;
-  const install = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  const manual = `the tests need the Debian package(s) ${missing.join(', ')}; install them with:\n  sudo sh -c '${install}'`;
-  if (!onPath('apt-get')) return `${manual}\n(no apt-get here: install the equivalent packages for this system)`;
   const root = process.getuid?.() === 0;
-  const sudo = !root && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  if (!root && !sudo) return manual;
-  console.log(`installing ${missing.join(', ')} with apt-get (needed by the tests)`);
-  const pre = root ? [] : ['sudo', '-n'];
+  const p = plan(missing, {
+    aptGet: missing.length > 0 && onPath('apt-get'),
+    root,
+    sudo:
+      missing.length > 0 &&
+      !root &&
+      onPath('sudo') &&
+      spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
+  });
+  if (p.action === 'none') return null;
+  if (p.action === 'explain') return p.message;
+  console.log(`installing ${p.packages.join(', ')} with apt-get (needed by the tests)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...p.packages],
   ]) {
-    const [cmd, ...rest] = [...pre, ...args];
+    const [cmd, ...rest] = [...p.prefix, ...args];
     const r = spawnSync(cmd, rest, { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (r.status !== 0) return `${args.slice(0, 2).join(' ')} failed; ${manual}`;
+    if (r.status !== 0) return `${args.slice(0, 2).join(' ')} failed; ${p.explain}`;
   }
   const still = SYSTEM_PACKAGES.filter(([cmd]) => !onPath(cmd)).map(([cmd]) => cmd);
-  return still.length ? `installed, yet ${still.join(', ')} is not on PATH; ${manual}` : null;
+  return still.length ? `installed, yet ${still.join(', ')} is not on PATH; ${p.explain}` : null;
 }

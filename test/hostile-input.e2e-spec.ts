@@ -5,7 +5,14 @@ import { isErrorCode } from '@app/core';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
 import { json, readSse } from './helpers/processes';
-import { GATEWAY_ROUTES, NEURON_ROUTES, type RouteSpec, declaredRoutes, routeKey } from './helpers/routes';
+import {
+  GATEWAY_METRICS_ROUTES,
+  GATEWAY_ROUTES,
+  NEURON_ROUTES,
+  type RouteSpec,
+  declaredRoutes,
+  routeKey,
+} from './helpers/routes';
 
 // fast-check throws malformed, oversized, deeply nested and prototype-laden bodies, headers, query
 // strings and model ids at every route of a real gateway and a real neuron (node-llama-cpp on a
@@ -276,7 +283,7 @@ function suite(routes: RouteSpec[], base: () => string, keys: string[], runs: nu
 
 describe('hostile input', () => {
   it('covers every route the controllers declare', () => {
-    const known = new Set([...GATEWAY_ROUTES, ...NEURON_ROUTES].map(routeKey));
+    const known = new Set([...GATEWAY_ROUTES, ...GATEWAY_METRICS_ROUTES, ...NEURON_ROUTES].map(routeKey));
     expect(declaredRoutes('gateway').filter((r) => !known.has(r))).toEqual([]);
     expect(declaredRoutes('neuron').filter((r) => !known.has(r))).toEqual([]);
   });
@@ -288,6 +295,42 @@ describe('hostile input', () => {
   it(`neuron: ${NEURON_RUNS} generated requests, no 5xx, every error in the OpenAI envelope`, async () => {
     await suite(NEURON_ROUTES, () => neuron.url, [TOKEN, 'wrong-token'], NEURON_RUNS);
   }, 600_000);
+
+  it('the metrics port: hostile Host headers and neuron names get a 4xx, never a 5xx; real ones their answer', async () => {
+    const metrics = new URL(gw.metricsUrl);
+    const get = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: metrics.hostname, port: metrics.port, path, method: 'GET', headers: { host } });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const sd = await get('/prometheus/neurons', metrics.host);
+    expect(sd.status).toBe(200);
+    expect(JSON.parse(sd.body)).toEqual([
+      { targets: [metrics.host], labels: { __metrics_path__: '/neurons/n/metrics', neuron: 'n' } },
+    ]);
+    const scraped = await get('/neurons/n/metrics', metrics.host);
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toContain('neuron_');
+    await fc.assert(
+      fc.asyncProperty(hostileString, hostileString, async (host, name) => {
+        const safeHost = host.replace(/[^\x21-\x7e]/g, '') || 'x'; // what HTTP lets a header carry
+        for (const r of [
+          await get('/prometheus/neurons', safeHost),
+          await get(`/neurons/${encodeURIComponent(name) || 'x'}/metrics`, metrics.host),
+        ]) {
+          expect(r.status, r.body).toBeLessThan(500);
+          if (r.status >= 400) expect(isErrorCode(JSON.parse(r.body).error.code), r.body).toBe(true);
+        }
+      }),
+      { numRuns: 100, seed: SEED },
+    );
+  });
 
   it('oversized bodies are a 413 in each dialect, on each app', async () => {
     // Announce the size and send nothing more: the server answers from content-length alone, the

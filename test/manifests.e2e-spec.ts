@@ -167,21 +167,35 @@ describe('deploy manifests', () => {
     it('every Prometheus scrape target is a metrics endpoint of that service', async () => {
       if (_stack !== 'compose') return; // k8s leaves scraping to the cluster's Prometheus
       const prom = YAML.parse(read('deploy/prometheus/prometheus.yml')) as {
-        scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+        scrape_configs: Array<{
+          metrics_path?: string;
+          static_configs?: Array<{ targets: string[] }>;
+          http_sd_configs?: Array<{ url: string }>;
+        }>;
       };
       const targets = prom.scrape_configs.flatMap((s) =>
-        s.static_configs.flatMap((sc) => sc.targets.map((t) => ({ t, path: s.metrics_path ?? '/metrics' }))),
+        (s.static_configs ?? []).flatMap((sc) =>
+          sc.targets.map((t) => ({ t, path: s.metrics_path ?? '/metrics', want: 'cortex_neuron_up' })),
+        ),
+      );
+      // Neurons are discovered (and scraped) through the gateway's metrics port.
+      const discovered = prom.scrape_configs.flatMap((s) =>
+        (s.http_sd_configs ?? []).map((sd) => {
+          const u = new URL(sd.url);
+          return { t: u.host, path: u.pathname, want: '__metrics_path__' };
+        }),
       );
       expect(targets.length).toBeGreaterThan(0);
+      expect(discovered.length).toBeGreaterThan(0);
       const cfgG = configOf(gwC, gwM) as ReturnType<typeof loadCortexConfig>;
-      for (const { t, path } of targets) {
+      for (const { t, path, want } of [...targets, ...discovered]) {
         const [host, port] = t.split(':');
         expect(host, `${t}: only the gateway's metrics port is scraped`).toBe('gateway');
         expect(Number(port)).toBe(parseHostPort(cfgG.gateway.metrics_listen).port);
         const metricsUrl = /metrics (http:\/\/\S+?)\/metrics/.exec(gateway.output())![1]!;
         const res = await fetch(`${metricsUrl}${path}`);
         expect(res.status, `${t}${path}`).toBe(200);
-        expect(await res.text()).toContain('cortex_neuron_up');
+        expect(await res.text()).toContain(want);
       }
     });
   });

@@ -21,6 +21,7 @@ export const GATEWAY_ROUTES: RouteSpec[] = [
   { method: 'HEAD', path: '/', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/health', dialect: 'probe', access: 'public' },
+  { method: 'GET', path: '/version', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/livez', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/readyz', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/v1/models', dialect: 'openai', access: 'api' },
@@ -47,6 +48,7 @@ export const NEURON_ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/readyz', dialect: 'probe', access: 'public' },
   { method: 'GET', path: '/health', dialect: 'openai', access: 'token' },
   { method: 'GET', path: '/discovery', dialect: 'openai', access: 'token' },
+  { method: 'GET', path: '/version', dialect: 'openai', access: 'token' },
   { method: 'GET', path: '/metrics', dialect: 'openai', access: 'token' },
   { method: 'GET', path: '/models', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/models/load', dialect: 'openai', access: 'token' },
@@ -59,6 +61,12 @@ export const NEURON_ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/completions', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/v1/embeddings', dialect: 'openai', access: 'token' },
   { method: 'POST', path: '/v1/tokenize', dialect: 'openai', access: 'token' },
+];
+
+/** Routes on the gateway's metrics port (metrics_listen), behind gateway.metrics_token when set. */
+export const GATEWAY_METRICS_ROUTES: RouteSpec[] = [
+  { method: 'GET', path: '/prometheus/neurons', dialect: 'openai', access: 'public' },
+  { method: 'GET', path: '/neurons/:name/metrics', dialect: 'openai', access: 'public' },
 ];
 
 function files(dir: string): string[] {

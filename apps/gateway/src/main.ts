@@ -33,7 +33,7 @@ export const runGateway: AppEntry['run'] = async (opts) => {
   const logger = opts.logger ?? new QuietLogger();
 
   const metrics = await NestFactory.create<NestFastifyApplication>(
-    MetricsAppModule.forRoot(cfg.gateway.metrics_token),
+    MetricsAppModule.forRoot(cfg),
     new FastifyAdapter(serverOptions(cfg.limits)),
     { logger },
   );

@@ -12,7 +12,15 @@ import type { Counter } from 'prom-client';
 import { type CortexConfig, CortexError } from '@app/core';
 import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { type KeyLimitConfig, KeyLimits, type LimitView } from './key-limits';
+import { type KeyLimitConfig, KeyLimits, type LimitName, type LimitView } from './key-limits';
+
+/** The `limit` label a refusal of each configured limit carries (key-limits.ts LimitName). */
+const LABEL: Record<keyof KeyLimitConfig, LimitName> = {
+  max_concurrent: 'concurrency',
+  requests_per_minute: 'requests',
+  tokens_per_minute: 'tokens_per_minute',
+  tokens_per_day: 'tokens_per_day',
+};
 
 const LIMIT_KEYS: Array<keyof KeyLimitConfig> = [
   'max_concurrent',
@@ -70,6 +78,9 @@ export class KeyLimitService {
     if (known?.sig === sig) return known.limits;
     const limits = new KeyLimits(cfg, this.clock.now());
     this.keys.set(keyId, { sig, limits });
+    // Each of its limits has a refusal series from the key's first request, at 0 ("none", not "no data").
+    for (const key of Object.keys(cfg))
+      this.refused.inc({ key_id: keyId, limit: LABEL[key as keyof KeyLimitConfig] }, 0);
     return limits;
   }
 }

@@ -33,6 +33,8 @@ export class ConfigReloader implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
+    // Both outcomes exist from the start, at 0, so the dashboard shows "none" rather than "no data".
+    for (const result of ['applied', 'refused']) this.reloads.inc({ result }, 0);
     if (!this.path) return;
     process.on('SIGHUP', this.onHup);
     for (const file of [this.path, this.cfg.models_config].filter((f): f is string => !!f)) {

@@ -36,6 +36,9 @@ export interface UpstreamResponse {
   body: UpstreamBody;
 }
 
+/** What a call needs of a neuron: its name (for errors), where it listens, and its token. */
+export type NeuronAddress = Pick<NodeState, 'name' | 'endpoint' | 'token'>;
+
 export interface CallOptions {
   /** The deadline of the whole call (headers and body); the [upstream] default when omitted. */
   timeoutMs?: number;
@@ -82,7 +85,7 @@ export class NeuronClient implements OnApplicationShutdown {
     await this.agent.destroy().catch(() => undefined);
   }
 
-  private headers(node: NodeState, extra: Record<string, string> = {}): Record<string, string> {
+  private headers(node: NeuronAddress, extra: Record<string, string> = {}): Record<string, string> {
     return {
       'content-type': 'application/json',
       ...extra,
@@ -92,7 +95,7 @@ export class NeuronClient implements OnApplicationShutdown {
 
   /** A JSON call to a neuron, under a deadline; a non-2xx answer is an UpstreamError with its code. */
   async call<T>(
-    node: NodeState,
+    node: NeuronAddress,
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
@@ -173,6 +176,13 @@ export class NeuronClient implements OnApplicationShutdown {
       const why = failure === 'timeout' ? `no answer within ${headersMs / 1000} s` : (err as Error).message;
       throw new UpstreamError(node.name, failure, `${node.name} POST ${path}: ${why}`);
     }
+  }
+
+  /** The neuron's own Prometheus text (the gateway's metrics port serves it on, with the neuron's token). */
+  metricsText(node: NeuronAddress, timeoutMs: number): Promise<string> {
+    return this.call<unknown>(node, 'GET', '/metrics', undefined, { timeoutMs }).then((body) =>
+      typeof body === 'string' ? body : JSON.stringify(body),
+    );
   }
 
   discovery(node: NodeState, timeoutMs: number) {

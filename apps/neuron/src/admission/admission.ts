@@ -3,7 +3,8 @@
  * waiting, each for at most `waitMs`. Beyond that the answer is an honest 429/503 with Retry-After
  * instead of a hidden queue.
  */
-export type RejectReason = 'queue_full' | 'wait_timeout' | 'closed';
+export const REJECT_REASONS = ['queue_full', 'wait_timeout', 'closed'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export class AdmissionRejected extends Error {
   constructor(

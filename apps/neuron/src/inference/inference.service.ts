@@ -20,7 +20,7 @@ import { M } from '../metrics/neuron-metrics';
 import type { ModelRecord } from '../models/model-record';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { FAULTS_ENABLED } from '../config/neuron.tokens';
-import { AdmissionRejected } from '../admission/admission';
+import { AdmissionRejected, REJECT_REASONS } from '../admission/admission';
 import { assertPromptFits } from './context-check';
 
 export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;
@@ -37,6 +37,7 @@ export interface GenerateHooks {
 @Injectable()
 export class InferenceService {
   private readonly active = new Map<string, Set<() => void>>();
+  private readonly counted = new Set<string>();
 
   constructor(
     private readonly registry: ModelRegistryService,
@@ -165,6 +166,7 @@ export class InferenceService {
 
   private async admit(record: ModelRecord, signal: AbortSignal, onQueued?: () => void): Promise<() => void> {
     record.lastUsedAt = Date.now();
+    this.seriesFor(record.id);
     const queued = record.admission.mustWait();
     const waiting = record.admission.acquire(signal);
     if (queued) onQueued?.();
@@ -177,6 +179,16 @@ export class InferenceService {
     } finally {
       this.gauges(record);
     }
+  }
+
+  /**
+   * A model's rejection series exist from its first request, at 0: a dashboard shows "none" instead of
+   * "no data", and the first real rejection counts in rate() (a series born at 1 does not).
+   */
+  private seriesFor(model: string): void {
+    if (this.counted.has(model)) return;
+    this.counted.add(model);
+    for (const reason of REJECT_REASONS) this.rejections.inc({ model, reason }, 0);
   }
 
   private gauges(r: ModelRecord): void {
