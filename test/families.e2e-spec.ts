@@ -167,6 +167,8 @@ describe('real model families end to end', () => {
       expect(first.message.tool_calls![0]!.function.name).toBe(TOOL.name);
       expect(JSON.parse(first.message.tool_calls![0]!.function.arguments)).toEqual(ARGS);
       expect(first.message.reasoning_content?.trim()).toBe(f.thinks ? THOUGHT : undefined);
+      // Whitespace beside the call is not content: null whole, nothing streamed (the helper starts at '').
+      expect(first.message.content).toBe(stream ? '' : null);
       const second = await run({ model: f.id, max_tokens: 300, tools: openaiTools, messages: secondTurn(f) });
       expect(second.finish_reason).toBe('stop');
       expect(second.message.content?.trim()).toBe(ANSWER);
@@ -193,6 +195,7 @@ describe('real model families end to end', () => {
       expect(first.stop_reason).toBe('tool_use');
       const thinking = first.content.filter((b) => b.type === 'thinking') as Array<{ thinking: string }>;
       expect(thinking.map((b) => b.thinking.trim())).toEqual(f.thinks ? [THOUGHT] : []);
+      expect(first.content.filter((b) => b.type === 'text')).toEqual([]); // no empty text block beside the call
       const use = first.content.find((b) => b.type === 'tool_use') as { id: string; name: string; input: unknown };
       expect(use).toMatchObject({ name: TOOL.name, input: ARGS });
       const second = await run([
@@ -241,6 +244,7 @@ describe('real model families end to end', () => {
             .trim(),
         ),
       ).toEqual(f.thinks ? [THOUGHT] : []);
+      expect(first.output.filter((i) => i.type === 'message')).toEqual([]); // no empty message beside the call
       const call = first.output.find((i) => i.type === 'function_call')!;
       expect(call).toMatchObject({ name: TOOL.name });
       expect(JSON.parse(call.arguments!)).toEqual(ARGS);

@@ -156,6 +156,25 @@ function bodyFor(path: string): fc.Arbitrary<string | undefined> {
         .map((k) => splice(base, k, { polluted: true, prototype: { polluted: true } }, true)),
     },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 200 }), fc.constant(''), fc.constant(undefined)) },
+    // Responses item references: hostile ids, and references among other items.
+    ...(path !== '/v1/responses'
+      ? []
+      : [
+          {
+            weight: 2,
+            arbitrary: fc.tuple(hostileValue, fc.boolean()).map(([id, more]) =>
+              JSON.stringify({
+                model: 'chat',
+                max_output_tokens: 8,
+                input: [
+                  ...(more ? [{ role: 'user', content: 'hi' }] : []),
+                  { type: 'item_reference', id },
+                  ...(more ? [{ type: 'function_call_output', call_id: id, output: 'x' }] : []),
+                ],
+              }),
+            ),
+          },
+        ]),
   );
 }
 

@@ -128,6 +128,45 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     expect(data.at(-1)).toBe('[DONE]');
   });
 
+  it('max_tokens cutting a call mid-arguments: JSON and stream agree on the partial call, finish "length"', async () => {
+    type Choice = {
+      finish_reason: string;
+      message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> };
+    };
+    const body = (n: number, stream: boolean) => ({
+      ...ask,
+      max_tokens: n,
+      stream,
+      tools: [{ type: 'function', function: TOOL }],
+    });
+    let cut: { n: number; args: string } | undefined;
+    for (let n = 1; n <= 120 && !cut; n++) {
+      const c = (await json<{ choices: Choice[] }>(`${gw.url}/v1/chat/completions`, body(n, false))).body.choices[0]!;
+      if (c.finish_reason === 'length' && c.message.tool_calls?.length) {
+        expect(c.message.tool_calls[0]!.function.name).toBe('get_weather');
+        cut = { n, args: c.message.tool_calls[0]!.function.arguments };
+      }
+      if (c.finish_reason === 'tool_calls') break; // the whole call fitted: no cut below this n
+    }
+    expect(cut, 'some max_tokens cuts the call mid-arguments').toBeDefined();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body(cut!.n, true)),
+    });
+    const { data } = await readSse(res);
+    type Delta = { tool_calls?: Array<{ function: { arguments: string } }> };
+    const choices = data.flatMap(
+      (d) => (d as { choices?: Array<{ delta: Delta; finish_reason: string | null }> }).choices ?? [],
+    );
+    const streamedArgs = choices
+      .flatMap((c) => c.delta.tool_calls ?? [])
+      .map((t) => t.function.arguments)
+      .join('');
+    expect(streamedArgs).toBe(cut!.args);
+    expect(choices.find((c) => c.finish_reason)?.finish_reason).toBe('length');
+  });
+
   it('the openai SDK’s stream helper reassembles the streamed call exactly', async () => {
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
     const stream = openai.chat.completions.stream({ ...ask, tools: [{ type: 'function', function: TOOL }] });

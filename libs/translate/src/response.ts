@@ -56,7 +56,8 @@ export function openAIToAnthropic(
   if (opts.thinking && typeof thought === 'string' && thought) {
     content.push({ type: 'thinking', thinking: thought, signature: THINKING_SIGNATURE });
   }
-  if (text || calls.length === 0) content.push({ type: 'text', text });
+  // Whitespace beside tool calls (the newline before a call) is not an answer: no empty text block.
+  if (text.trim() || calls.length === 0) content.push({ type: 'text', text });
   for (const call of calls) {
     const name = call.function?.name ?? '';
     content.push({

@@ -39,7 +39,8 @@ export class ResponsesAdapter {
   create(raw: unknown, caller: Caller | null): Exchange {
     const { body, model } = requireModel(raw);
     const owner = ownerOf(caller);
-    const t = this.translation.responsesRequest(body, this.history(owner, body.previous_response_id));
+    const resolved = { ...body, input: this.resolveReferences(owner, body.input) };
+    const t = this.translation.responsesRequest(resolved, this.history(owner, body.previous_response_id));
     const ctx: ResponseContext = {
       id: `resp_${randomUUID().replace(/-/g, '')}`,
       createdAt: Math.floor(this.clock.now() / 1000),
@@ -73,6 +74,31 @@ export class ResponsesAdapter {
         if (translator.result) keep(translator.result);
       },
     };
+  }
+
+  /**
+   * `item_reference` items (the AI SDK sends them for the reasoning and calls of a stored response)
+   * replaced by the stored items they name: any stored response of this account, not only the
+   * previous one. An id this account cannot see is a 400 naming it.
+   */
+  private resolveReferences(owner: string, input: unknown): unknown {
+    if (!Array.isArray(input)) return input;
+    return input.map((item, i) => {
+      const ref = item as { type?: unknown; id?: unknown } | null;
+      if (ref?.type !== 'item_reference') return item;
+      const param = `input[${i}].id`;
+      if (typeof ref.id !== 'string' || !ref.id)
+        throw new CortexError('invalid_body', `${param}: expected an item id`, { param });
+      const found = this.store.item(owner, ref.id);
+      if (!found) {
+        throw new CortexError(
+          'invalid_body',
+          `${param}: no stored item '${ref.id}' for this account (items are kept with their responses, per gateway, for a while; send the item itself)`,
+          { param },
+        );
+      }
+      return found;
+    });
   }
 
   /** The stored conversation a request continues, or a 404 naming what is missing. */

@@ -39,6 +39,8 @@ export type ChainLookup = { items: unknown[] } | { missing: string };
 export class ResponseStore {
   /** Map order is use order: the first entry is the least recently used. */
   private readonly entries = new Map<string, Stored>();
+  /** Each stored item's id → the response that holds it (item_reference resolves through it). */
+  private readonly items = new Map<string, string>();
   private total = 0;
 
   constructor(
@@ -60,8 +62,18 @@ export class ResponseStore {
     if (bytes > this.cfg.responses.store_max_mb * 1024 * 1024) return;
     this.remove(response.id);
     this.entries.set(response.id, { owner, response, input, bytes, usedAt: this.clock.now() });
+    for (const id of itemIds(response, input)) this.items.set(id, response.id);
     this.total += bytes;
     this.evict();
+  }
+
+  /** A stored item (an output or input item of one of `owner`'s live responses) by its id. */
+  item(owner: string, itemId: string): unknown {
+    const responseId = this.items.get(itemId);
+    const e = responseId === undefined ? undefined : this.live(responseId);
+    if (!e || e.owner !== owner) return null;
+    this.touch(responseId!, e);
+    return [...e.response.output, ...e.input].find((i) => idOf(i) === itemId) ?? null;
   }
 
   get(owner: string, id: string): { response: ResponseObject; input: unknown[] } | null {
@@ -111,6 +123,7 @@ export class ResponseStore {
     const e = this.entries.get(id);
     if (!e) return;
     this.entries.delete(id);
+    for (const item of itemIds(e.response, e.input)) if (this.items.get(item) === id) this.items.delete(item);
     this.total -= e.bytes;
   }
 
@@ -121,4 +134,13 @@ export class ResponseStore {
       this.remove(id);
     }
   }
+}
+
+function idOf(item: unknown): string | undefined {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+function itemIds(response: ResponseObject, input: unknown[]): string[] {
+  return [...response.output, ...input].map(idOf).filter((x): x is string => x !== undefined);
 }

@@ -96,13 +96,21 @@ export class InferenceController {
       return;
     }
     let streamedCalls = false;
+    const hold = new map.WhitespaceHold();
     await this.stream(reply, req, this.inference.fault(fault), {
       start: () => map.chatChunk(rid, { role: 'assistant', content: '' }),
       event: (e) => {
-        if (e.kind === 'call') streamedCalls = true;
+        if (e.kind === 'call') {
+          streamedCalls = true;
+          hold.call();
+        } else if (e.kind === 'text') {
+          const text = hold.text(e.text);
+          return text ? map.chatChunk(rid, { content: text }) : null;
+        }
         return map.chatDelta(rid, e);
       },
       finish: (r) => [
+        ...[hold.rest(!!r.toolCalls?.length)].filter(Boolean).map((content) => map.chatChunk(rid, { content })),
         // Tool calls streamed as they were generated are not sent again whole.
         ...(r.toolCalls?.length && !streamedCalls ? [map.chatChunk(rid, { tool_calls: map.toolCallsOf(r) })] : []),
         map.chatChunk(rid, {}, r.finishReason, r.matchedStop !== undefined ? { stop_reason: r.matchedStop } : {}),

@@ -170,7 +170,8 @@ export function chatCompletion(ids: ResponseIds, r: GenerationResult) {
         index: 0,
         message: {
           role: 'assistant',
-          content: r.text,
+          // Whitespace beside a tool call (the newline before it) is not content: null, as OpenAI answers.
+          content: calls.length && !r.text.trim() ? null : r.text,
           ...(r.reasoning ? { reasoning_content: r.reasoning } : {}),
           ...(calls.length ? { tool_calls: calls } : {}),
         },
@@ -208,6 +209,37 @@ export function chatDelta(ids: ResponseIds, e: GenerationEvent) {
       const head = e.args ? {} : { id: e.id, type: 'function' };
       return chatChunk(ids, { tool_calls: [{ index: e.index, ...head, function: fn }] });
     }
+  }
+}
+
+/**
+ * A stream's text, held back while it is only whitespace: sent with the text that follows it, sent
+ * at the end when no tool call came, and dropped beside a tool call (it is not content there).
+ */
+export class WhitespaceHold {
+  private held = '';
+
+  /** The text to send now (null: nothing yet). */
+  text(t: string): string | null {
+    const all = this.held + t;
+    if (!all.trim()) {
+      this.held = all;
+      return null;
+    }
+    this.held = '';
+    return all;
+  }
+
+  /** A tool call came: whitespace before it was not content. */
+  call(): void {
+    this.held = '';
+  }
+
+  /** At the end: what is still held, unless the answer called tools. */
+  rest(calledTools: boolean): string {
+    const rest = calledTools ? '' : this.held;
+    this.held = '';
+    return rest;
   }
 }
 

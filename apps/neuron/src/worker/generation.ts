@@ -96,17 +96,23 @@ export class Generation {
       });
       assertNotAborted(res.metadata.stopReason);
       const made = (res.functionCalls ?? []) as ReadonlyArray<{ functionName: string; params?: unknown }>;
-      const toolCalls = made.map((c, i) => ({
-        id: callId(msg.reqId, i),
-        name: c.functionName,
-        arguments: counter.argumentsOf(i, c.params),
-      }));
       const stop = res.metadata.stopReason;
+      // A call max_tokens cut mid-arguments is answered as it was streamed (partial arguments,
+      // finish "length"), so a JSON answer and a stream of one request agree.
+      const cut = stop === 'maxTokens' ? counter.partialCalls(made.length) : [];
+      const toolCalls = [
+        ...made.map((c, i) => ({
+          id: callId(msg.reqId, i),
+          name: c.functionName,
+          arguments: counter.argumentsOf(i, c.params),
+        })),
+        ...cut.map((c) => ({ id: callId(msg.reqId, c.index), name: c.name, arguments: c.args })),
+      ];
       const reasoning = thoughtsOf(res.fullResponse);
       return {
         text: res.response,
         ...(reasoning ? { reasoning, reasoningTokens: counter.reasoningTokens } : {}),
-        finishReason: toolCalls.length ? 'tool_calls' : stop === 'maxTokens' ? 'length' : 'stop',
+        finishReason: stop === 'maxTokens' ? 'length' : toolCalls.length ? 'tool_calls' : 'stop',
         ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
         ...(toolCalls.length ? { toolCalls } : {}),
         promptTokens,

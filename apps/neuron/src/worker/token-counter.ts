@@ -35,6 +35,8 @@ export class TokenCounter {
   private seen = -1;
   private thoughtTokens = 0;
   private readonly calls = new Set<number>();
+  /** Each streamed call's function name, so a call cut short can still be answered whole. */
+  private readonly names = new Map<number, string>();
   /** Each call's argument text as streamed, so a non-streamed answer returns the same text. */
   private readonly args = new Map<number, string>();
   private readonly timer: NodeJS.Timeout;
@@ -87,6 +89,7 @@ export class TokenCounter {
     const call = { type: 'call' as const, reqId: this.reqId, index: c.callIndex, id: callId(this.reqId, c.callIndex) };
     if (!this.calls.has(c.callIndex)) {
       this.calls.add(c.callIndex);
+      this.names.set(c.callIndex, c.functionName);
       this.send({ ...call, name: c.functionName, args: '' });
     }
     if (!c.paramsChunk.trim()) return;
@@ -104,6 +107,17 @@ export class TokenCounter {
       // not JSON as streamed: the parsed params are what the call means
     }
     return json;
+  }
+
+  /**
+   * Calls streamed from index `from` on that node-llama-cpp did not return (max_tokens cut them
+   * mid-arguments): their name and the argument text so far, as the stream showed them.
+   */
+  partialCalls(from: number): Array<{ index: number; name: string; args: string }> {
+    return [...this.calls]
+      .filter((i) => i >= from)
+      .sort((a, b) => a - b)
+      .map((index) => ({ index, name: this.names.get(index) ?? '', args: this.args.get(index) ?? '' }));
   }
 
   get reasoningTokens(): number {
