@@ -238,7 +238,9 @@ describe('gateway API (two neurons, official SDKs)', () => {
     expect(JSON.parse(cortex('load', 'cortex/chat').stdout)).toMatchObject({ model: 'chat' });
     const status = cortex('status');
     expect(status.status).toBe(0);
-    expect(status.stdout).toMatch(/^fleet: ok \(2\/2 neurons healthy, eviction lru\)/);
+    expect(status.stdout).toMatch(
+      /^fleet: ok \(2\/2 neurons healthy, eviction lru, gateway 0\.1\.0\+[0-9a-f]{12}(-dirty)?\)/,
+    );
     expect(status.stdout).toMatch(/chat\s+loaded/);
     expect(cortex('models').stdout).toMatch(/cortex\/chat\s+40 MB\s+→ chat/); // vram_mb 40 from models.toml
     expect(JSON.parse(cortex('pin', 'chat').stdout)).toMatchObject({ model: 'chat', pinned: true });
