@@ -230,6 +230,20 @@ describe('gateway API (two neurons, official SDKs)', () => {
     expect(chat).toMatchObject({ loaded: true, feasible_on: ['a', 'b'] });
     expect(chat.locations.length).toBeGreaterThan(0);
     expect(body.data.find((m) => m.id === 'cortex/chat')).toMatchObject({ alias_of: 'chat' });
+    // What clients pick by, from the loaded model itself (a generative model without a thought format).
+    expect(chat).toMatchObject({
+      capabilities: ['text', 'tools', 'embeddings'],
+      tool_call: true,
+      reasoning: false,
+      modalities: { input: ['text'], output: ['text'] },
+    });
+    // Callers that speak Anthropic get Anthropic's list (Claude Code's model discovery, the SDK's models.list()).
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
+    const listed: Array<{ id: string; type: string; display_name: string; created_at: string }> = [];
+    for await (const m of anthropic.models.list()) listed.push(m as unknown as (typeof listed)[number]);
+    expect(listed.map((m) => m.id)).toEqual(body.data.map((m) => m.id));
+    expect(listed[0]).toMatchObject({ type: 'model', display_name: listed[0]!.id });
+    expect(listed[0]!.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('drives the admin API from the CLI: status, models, load, pin, unpin, unload', async () => {

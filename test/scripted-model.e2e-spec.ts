@@ -128,6 +128,15 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     expect(data.at(-1)).toBe('[DONE]');
   });
 
+  it('/v1/models says it reasons and calls tools (derived at load from its template’s thought segment)', async () => {
+    const list = await json<{ data: Array<Record<string, unknown>> }>(`${gw.url}/v1/models`);
+    expect(list.body.data.find((m) => m.id === 'weather')).toMatchObject({
+      capabilities: ['text', 'tools', 'embeddings', 'reasoning'],
+      tool_call: true,
+      reasoning: true,
+    });
+  });
+
   it('max_tokens cutting a call mid-arguments: JSON and stream agree on the partial call, finish "length"', async () => {
     type Choice = {
       finish_reason: string;

@@ -13,3 +13,4 @@ export * from './responses/responses-input';
 export * from './responses/responses-request';
 export * from './responses/responses-output';
 export * from './stream/responses-stream';
+export * from './model-list';

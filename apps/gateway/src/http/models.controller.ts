@@ -1,5 +1,10 @@
-/** GET /v1/models: the merged catalogue with loaded state, locations, feasibility and aliases. */
-import { Controller, Get, Inject, UseFilters, UseGuards } from '@nestjs/common';
+/**
+ * GET /v1/models: the merged catalogue with loaded state, locations, feasibility, aliases, and what
+ * clients pick by (capabilities, tool_call, reasoning, limit, modalities); Anthropic's shape when the
+ * caller sends `anthropic-version`.
+ */
+import { Controller, Get, Headers, Inject, UseFilters, UseGuards } from '@nestjs/common';
+import { anthropicModelList } from '@app/translate';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Catalogue } from '../config/catalogue';
 import { EvictorService } from '../evictor/evictor.service';
@@ -20,9 +25,10 @@ export class ModelsController {
     private readonly sizes: ModelSizesService,
   ) {}
 
+  /** OpenAI's list (with cortex's fields); Anthropic's shape for callers that send `anthropic-version`. */
   @Get()
-  list() {
-    return modelList(
+  list(@Headers('anthropic-version') anthropic?: string) {
+    const list = modelList(
       this.fleet.all(),
       this.catalogue,
       this.evictor.context(),
@@ -30,5 +36,6 @@ export class ModelsController {
       Date.now(),
       (id) => this.sizes.foreseenContext(id),
     );
+    return anthropic ? anthropicModelList(list.data) : list;
   }
 }

@@ -85,7 +85,10 @@ export function modelList(
       ...(context ? { limit: clientLimit(context), max_model_len: context } : {}),
       vram_mb: size?.mb ?? null,
       vram_source: size?.source ?? null,
-      capabilities: entry?.capabilities ?? ['text'],
+      ...clientCapabilities(
+        nodes.flatMap((n) => n.models.filter((m) => m.id === id && m.capabilities?.length)).at(0)?.capabilities ??
+          entry?.capabilities ?? ['text'],
+      ),
       residency_priority: catalogue.priority(id),
       in_catalogue: Boolean(entry),
     };
@@ -96,6 +99,19 @@ export function modelList(
       entries.filter((e) => e.id === target).map((e) => ({ ...e, id: alias, alias_of: target })),
     );
   return { object: 'list', data: [...entries, ...aliases] };
+}
+
+/**
+ * What clients read to pick a model: its capabilities (what a loaded replica's neuron derived from the
+ * model itself, else the catalogue's label), whether it calls tools and reasons, and its modalities.
+ */
+export function clientCapabilities(caps: string[]) {
+  return {
+    capabilities: caps,
+    tool_call: caps.includes('tools'),
+    reasoning: caps.includes('reasoning'),
+    modalities: { input: ['text'], output: caps.includes('text') ? ['text'] : ['embeddings'] },
+  };
 }
 
 export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {

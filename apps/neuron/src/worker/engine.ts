@@ -14,6 +14,7 @@ import type {
   WorkerConfig,
   WorkerStats,
 } from '@app/core';
+import { capabilitiesOf } from './capabilities';
 import { chatWrapperFor } from './chat-wrapper';
 import { historyOf, promptTokens, promptText, renderPrompt } from './prompt';
 import type { Llama, Nlc } from './engine-types';
@@ -98,7 +99,7 @@ export class WorkerEngine {
       vramMb: entry.vramMb,
       estimatedVramMb,
       path: entry.path,
-      capabilities: ['text', 'tools', 'embeddings'],
+      capabilities: capabilitiesOf(entry.model, entry.chatWrapper),
       chatWrapper: entry.chatWrapper.wrapperName,
     };
   }

@@ -27,7 +27,7 @@ describe(ModelsConfig.name, () => {
       'models[0].capabilities: "vision": neurons do not serve images yet (they answer image parts with 400 vision_unsupported); remove it',
     );
     expect(issueOf(model('capabilities = ["audio"]\n'))).toContain(
-      'models[0].capabilities: expected a list of "text", "tools", "embeddings", "vision"',
+      'models[0].capabilities: expected a list of "text", "tools", "embeddings", "reasoning", "vision"',
     );
     expect(parseToml(model('capabilities = ["text", "tools"]\n'), ModelsConfig, 'm').models[0]!.capabilities).toEqual([
       'text',
@@ -61,7 +61,7 @@ describe(ModelsConfig.name, () => {
     ['min_device_vram_mb = 1.5', 'models[0].min_device_vram_mb: expected an integer >= 0, got 1.5'],
     [
       'capabilities = ["text", "images"]',
-      'models[0].capabilities: expected a list of "text", "tools", "embeddings", "vision", got ["text","images"]',
+      'models[0].capabilities: expected a list of "text", "tools", "embeddings", "reasoning", "vision", got ["text","images"]',
     ],
     ['ttl_s = -5', 'models[0].ttl_s: expected an integer >= 0, got -5'],
     ['vram = 5', 'unknown key "vram" in models[0]; did you mean "vram_mb"?'],

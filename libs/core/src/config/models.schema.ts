@@ -16,7 +16,7 @@ import {
 } from './expect';
 
 /** What a catalogue entry may claim: what neurons serve today. */
-export const CAPABILITIES = ['text', 'tools', 'embeddings'] as const;
+export const CAPABILITIES = ['text', 'tools', 'embeddings', 'reasoning'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 /** Claims neurons cannot honour yet: refused with a reason instead of advertised and then refused per request. */
 const NOT_YET: Record<string, string> = {
