@@ -6,6 +6,7 @@
 import { Module } from '@nestjs/common';
 import { GatewayClient } from './support/gateway-client';
 import { CheckCommand } from './commands/check.command';
+import { LaunchCommand } from './commands/launch.command';
 import { LoadCommand, PinCommand, UnloadCommand, UnpinCommand } from './commands/lifecycle.commands';
 import { MakeModelCommand } from './commands/make-model.command';
 import { ModelsCommand } from './commands/models.command';
@@ -30,6 +31,7 @@ import { ProgramName } from './support/program-name';
     UnloadCommand,
     PinCommand,
     UnpinCommand,
+    LaunchCommand,
   ],
 })
 export class CliModule {}
