@@ -132,7 +132,7 @@ describe('gateway module: routing and cold loads', () => {
       .node('same', { devices: [device('gpu0', 1000)], models: [] })
       .node('old', { devices: [device('gpu0', 1000)], models: [] });
     const ours = buildInfo();
-    fleet.builds.set('same', ours).set('old', { ...ours, version: '0.0.9', git_sha: 'abcdef1234567890' });
+    fleet.builds.set('same', ours).set('old', { ...ours, version: '0.0.9', git_sha: 'abcdef1234567890', dirty: false });
     h = await gatewayHarness(fleet);
     const f = (await h.get('/admin/fleet')).json() as {
       version: string;

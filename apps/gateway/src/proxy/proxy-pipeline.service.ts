@@ -29,6 +29,17 @@ function parsed(text: string): Record<string, unknown> | null {
   }
 }
 
+/** The client's event stream, opened on first need (a load to wait for, or the upstream's first byte). */
+class LazySink {
+  opened: EventSink | undefined;
+
+  constructor(private readonly create: () => EventSink) {}
+
+  open(): EventSink {
+    return (this.opened ??= this.create());
+  }
+}
+
 @Injectable()
 export class ProxyPipeline {
   private readonly log = new Logger('Proxy');
@@ -50,28 +61,26 @@ export class ProxyPipeline {
   }
 
   private async serve(x: Exchange, client: Client, scope: RequestScope): Promise<void> {
-    let sink: EventSink | undefined;
-    const open = (): EventSink => {
-      if (sink) return sink;
-      sink = client.openStream({
+    const events = new LazySink(() => {
+      const sink = client.openStream({
         ...sseLimits(this.cfg.limits),
         ...(x.ping ? { pingFrame: x.ping } : {}),
         onDrop: (why) => this.log.warn(`dropped a client stream that ${why.replace(/_/g, ' ')}`),
       });
       if (x.start) void sink.write(x.start());
       return sink;
-    };
+    });
     let d: Dispatch;
     try {
-      d = await this.dispatcher.dispatch(x, client, scope, () => x.stream && open());
+      d = await this.dispatcher.dispatch(x, client, scope, () => x.stream && events.open());
     } catch (err) {
       const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
-      if (!sink) throw e;
-      return (sink as EventSink).end(x.fail(e));
+      if (!events.opened) throw e;
+      return events.opened.end(x.fail(e));
     }
     const sse = String(d.upstream.headers['content-type'] ?? '').includes('text/event-stream');
-    if (d.upstream.status < 400 && sse) return this.stream(x, d, client, scope, open());
-    return this.whole(x, d, client, scope, sink);
+    if (d.upstream.status < 400 && sse) return this.stream(x, d, client, scope, events.open());
+    return this.whole(x, d, client, scope, events.opened);
   }
 
   /** An upstream event stream, parsed once: observed, and passed through or translated. */
