@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveFile } from './helpers/file-server';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
-import { json, model, readSse, scratch, until } from './helpers/processes';
-
-/** Requests the neuron has in flight on `id` (GET /models, with the neuron's token). */
-async function inFlight(n: NeuronHandle, id: string, headers: Record<string, string>): Promise<number | undefined> {
-  const res = await fetch(`${n.url}/models`, { headers });
-  const list = (await res.json()) as { data: Array<{ id: string; in_flight: number }> };
-  return list.data.find((m) => m.id === id)?.in_flight;
-}
+import { json, model, readSse, scratch } from './helpers/processes';
 
 // Model lifecycle on a real neuron process: load (single-flight, from models_dir or downloaded),
 // stream, unload, path traversal, admin token.
@@ -192,7 +185,7 @@ describe('neuron model lifecycle', () => {
       signal: ac.signal,
     });
     const reading = readSse(res).catch(() => ({ data: [] as unknown[] }));
-    await until(async () => (await inFlight(neuron, 'other', admin)) === 1);
+    await neuron.waitInFlight('other', 1);
     const busy = await json(`${neuron.url}/models/unload`, { id: 'other' }, admin);
     expect(busy).toMatchObject({ status: 409, body: { error: { code: 'model_busy' } } });
     const forced = await json(`${neuron.url}/models/unload`, { id: 'other', force: true }, admin);

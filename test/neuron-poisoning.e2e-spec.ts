@@ -15,11 +15,6 @@ const withFault = (fault: string) => ({ 'x-cortex-fault': fault });
 type Device = { id: string; pid: number; state: string; restarts: number };
 const devices = async (n: NeuronHandle) => (await n.health()).devices as unknown as Device[];
 const device = async (n: NeuronHandle, id: string) => (await devices(n)).find((d) => d.id === id)!;
-/** Requests the neuron has in flight on model `id` (GET /models). */
-const inFlight = async (n: NeuronHandle, id: string) => {
-  const list = (await (await fetch(`${n.url}/models`)).json()) as { data: Array<{ id: string; in_flight: number }> };
-  return list.data.find((m) => m.id === id)?.in_flight;
-};
 const metric = async (n: NeuronHandle, re: RegExp) => re.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1];
 
 const TWO_DEVICES = `devices = ["cpu", "cpu"]
@@ -172,7 +167,7 @@ describe('neuron poisoning', () => {
     });
     let refused: Awaited<ReturnType<typeof json>> | undefined;
     const stopped = (async () => {
-      await until(async () => (await inFlight(neuron!, 'a')) === 1);
+      await neuron!.waitInFlight('a', 1);
       const exit = neuron!.stop('SIGTERM');
       await neuron!.waitFor(/draining 1 request/); // it took the signal: from now on it refuses
       refused = await json(`${neuron!.url}/v1/chat/completions`, body('a', { max_tokens: 1 }));
@@ -199,7 +194,7 @@ describe('neuron poisoning', () => {
       body: JSON.stringify(body('a', { stream: true, max_tokens: 8000 })),
     });
     const exited = (async () => {
-      await until(async () => (await inFlight(neuron!, 'a')) === 1);
+      await neuron!.waitInFlight('a', 1);
       return neuron!.stop('SIGTERM');
     })();
     const { data } = await readSse(res); // throws if the socket is cut

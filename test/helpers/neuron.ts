@@ -7,6 +7,8 @@ export interface NeuronHandle extends Proc {
   modelsDir: string;
   /** Waits until GET /models shows `id` with `status`. */
   waitStatus(id: string, status: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Waits until GET /models shows `id` with `n` requests in flight (a generation has begun). */
+  waitInFlight(id: string, n: number, timeoutMs?: number): Promise<Record<string, unknown>>;
   health(): Promise<{ devices: Array<Record<string, unknown>>; models: Array<Record<string, unknown>> }>;
   close(): Promise<void>;
 }
@@ -25,15 +27,18 @@ export async function startNeuron(
     `listen = "127.0.0.1:0"\nname = "test"\nthreads = 1\n${token}${toml}`,
   );
   const proc = await startCortex(['neuron', '--config', config], opts.env);
+  /** The first model of GET /models that `match` accepts, once one does. */
+  const waitModel = (match: (m: Record<string, unknown>) => boolean, timeoutMs: number) =>
+    until(async () => {
+      const { body } = await json<{ data: Array<Record<string, unknown>> }>(`${proc.url}/models`, undefined, auth);
+      return body.data.find(match);
+    }, timeoutMs);
   const handle: NeuronHandle = {
     ...proc,
     dir: s.dir,
     modelsDir,
-    waitStatus: (id, status, timeoutMs = 20_000) =>
-      until(async () => {
-        const { body } = await json<{ data: Array<Record<string, unknown>> }>(`${proc.url}/models`, undefined, auth);
-        return body.data.find((m) => m.id === id && m.status === status);
-      }, timeoutMs),
+    waitStatus: (id, status, timeoutMs = 20_000) => waitModel((m) => m.id === id && m.status === status, timeoutMs),
+    waitInFlight: (id, n, timeoutMs = 20_000) => waitModel((m) => m.id === id && m.in_flight === n, timeoutMs),
     health: async () => (await json(`${proc.url}/health`, undefined, auth)).body as never,
     close: async () => {
       await proc.stop();

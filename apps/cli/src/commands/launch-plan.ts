@@ -20,8 +20,8 @@ export interface LaunchPlan {
 /** Where agents compact: about 85% of the window the model really serves. */
 export const compactAt = (context: number) => Math.floor(context * 0.85);
 
-export function launchPlan(agent: Agent, gateway: string, key: string, m: ModelInfo, extra: string[]): LaunchPlan {
-  const base = gateway.replace(/\/+$/, '');
+/** `base`: the gateway's URL, without a trailing slash (gateway-client's endpointOf). */
+export function launchPlan(agent: Agent, base: string, key: string, m: ModelInfo, extra: string[]): LaunchPlan {
   const { context, output } = m.limit;
   switch (agent) {
     case 'claude':

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'nest-commander';
 import { UsageError } from '../support/cli-error';
-import { GatewayClient, type Target } from '../support/gateway-client';
+import { GatewayClient, type Target, endpointOf, keyOf } from '../support/gateway-client';
 import { AGENTS, type Agent, type ModelInfo, launchPlan, printable } from './launch-plan';
 import { GatewayCommand } from './target-options';
 
@@ -48,8 +48,9 @@ export class LaunchCommand extends GatewayCommand {
     const target = this.target(flags);
     const { data } = await this.client.call<{ data: Listed[] }>(target, 'GET', '/v1/models');
     const model = this.pick(data, flags.model);
-    const gateway = (target.endpoint ?? process.env.CORTEX_ENDPOINT ?? 'http://127.0.0.1:31313').replace(/\/+$/, '');
-    const key = target.key ?? process.env.CORTEX_API_KEY ?? 'cortex';
+    const gateway = endpointOf(target);
+    // Agents insist on some key; a gateway without auth ignores this one.
+    const key = keyOf(target) ?? 'cortex';
     const plan = launchPlan(agent as Agent, gateway, key, model, extra);
     if (flags.print) {
       process.stdout.write(printable(plan));

@@ -11,11 +11,21 @@ export interface Target {
   key?: string;
 }
 
+/** The gateway a command talks to: --endpoint, else CORTEX_ENDPOINT, else the local default. */
+export function endpointOf(target: Target): string {
+  return (target.endpoint ?? process.env.CORTEX_ENDPOINT ?? 'http://127.0.0.1:31313').replace(/\/+$/, '');
+}
+
+/** The key a command sends: --key, else CORTEX_API_KEY (none: anonymous). */
+export function keyOf(target: Target): string | undefined {
+  return target.key ?? process.env.CORTEX_API_KEY;
+}
+
 @Injectable()
 export class GatewayClient {
   async call<T>(target: Target, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const base = (target.endpoint ?? process.env.CORTEX_ENDPOINT ?? 'http://127.0.0.1:31313').replace(/\/+$/, '');
-    const key = target.key ?? process.env.CORTEX_API_KEY;
+    const base = endpointOf(target);
+    const key = keyOf(target);
     let res;
     try {
       res = await request(`${base}${path}`, {

@@ -7,7 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import type { BuildInfo } from '@app/core';
-import type { Held, NeuronDevice, NeuronModel, NodeState, OwnLoad } from './fleet.types';
+import { type Held, type NeuronDevice, type NeuronModel, type NodeState, type OwnLoad, addressOf } from './fleet.types';
 
 @Injectable()
 export class FleetStateService {
@@ -21,9 +21,7 @@ export class FleetStateService {
   constructor(@Inject(GATEWAY_CONFIG) cfg: CortexConfig) {
     for (const n of cfg.neurons) {
       const node: NodeState = {
-        name: n.name,
-        endpoint: n.endpoint.replace(/\/+$/, ''),
-        token: n.token,
+        ...addressOf(n),
         healthy: false,
         failures: 0,
         discovered: false,

@@ -33,3 +33,12 @@ export interface Held {
   model: NeuronModel;
   own?: OwnLoad;
 }
+
+/** A [[neurons]] entry as calls reach it: its name, its endpoint without a trailing slash, its token. */
+export function addressOf(n: {
+  name: string;
+  endpoint: string;
+  token?: string;
+}): Pick<NodeState, 'name' | 'endpoint' | 'token'> {
+  return { name: n.name, endpoint: n.endpoint.replace(/\/+$/, ''), token: n.token };
+}

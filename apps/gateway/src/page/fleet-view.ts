@@ -2,9 +2,10 @@
  * The merged views the API shows: /v1/models (catalogue × what neurons hold, plus aliases) and the
  * fleet summary behind /health and /admin/fleet. Pure functions over the polled state.
  */
-import { type CortexConfig, buildId, buildInfo } from '@app/core';
+import { type CortexConfig, buildId } from '@app/core';
 import type { Catalogue } from '../config/catalogue';
 import type { NodeState } from '../fleet/fleet.types';
+import { gatewayBuild, skewOf } from '../fleet/version-skew';
 import { placeModel } from '../router/routing-policy';
 import type { EvictionContext } from '../evictor/eviction-policy';
 
@@ -137,7 +138,7 @@ export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
     nodes: { healthy, total: nodes.length },
     // Only when some resident model cannot serve (reference §10.3).
     ...(unservable.length ? { unservable } : {}),
-    version: buildId(buildInfo()),
+    version: gatewayBuild(),
     // Builds that differ from the gateway's (a fleet half-upgraded, or a neuron too old to say).
     ...(skew.length ? { version_skew: skew } : {}),
     eviction: cfg.eviction.strategy,
@@ -156,12 +157,12 @@ export function fleetSummary(nodes: NodeState[], cfg: CortexConfig) {
   };
 }
 
-/** Each discovered neuron whose build is not the gateway's, as "name: build". */
+/** Each discovered neuron whose build is not the gateway's, as "name: build (gateway: build)". */
 export function versionSkew(nodes: NodeState[]): string[] {
-  const mine = buildId(buildInfo());
   return nodes
     .filter((n) => n.discovered)
-    .map((n) => ({ name: n.name, id: n.build ? buildId(n.build) : 'unknown' }))
-    .filter((n) => n.id !== mine)
-    .map((n) => `${n.name}: ${n.id} (gateway: ${mine})`);
+    .flatMap((n) => {
+      const its = skewOf(n);
+      return its === null ? [] : [`${n.name}: ${its} (gateway: ${gatewayBuild()})`];
+    });
 }

@@ -5,12 +5,13 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { type CortexConfig, buildId, buildInfo } from '@app/core';
+import type { CortexConfig } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { FleetGauges } from '../fleet/fleet-gauges';
 import { NeuronClient, UpstreamError } from '../upstream/neuron-client';
 import { FleetStateService } from '../fleet/fleet-state.service';
 import type { NodeState } from '../fleet/fleet.types';
+import { gatewayBuild, skewOf } from '../fleet/version-skew';
 
 @Injectable()
 export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -53,9 +54,10 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A neuron on another build than this gateway is worth one warning when it is discovered. */
   private warnSkew(node: NodeState): void {
-    const mine = buildId(buildInfo());
-    const its = node.build ? buildId(node.build) : 'an unknown build (too old to say)';
-    if (its !== mine) this.log.warn(`neuron ${node.name} runs ${its}; this gateway runs ${mine}`);
+    const its = skewOf(node);
+    if (its === null) return;
+    const what = its === 'unknown' ? 'an unknown build (too old to say)' : its;
+    this.log.warn(`neuron ${node.name} runs ${what}; this gateway runs ${gatewayBuild()}`);
   }
 
   private async pollNode(node: NodeState): Promise<void> {

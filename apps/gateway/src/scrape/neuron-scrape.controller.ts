@@ -9,6 +9,7 @@ import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { type CortexConfig, CortexError } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { addressOf } from '../fleet/fleet.types';
 import { NeuronClient } from '../upstream/neuron-client';
 
 /** A Host header worth echoing as a scrape target (host or [v6], and a port). */
@@ -39,8 +40,7 @@ export class NeuronScrapeController {
   async scrape(@Param('name') name: string, @Res() reply: FastifyReply): Promise<void> {
     const n = this.cfg.neurons.find((x) => x.name === name);
     if (!n) throw new CortexError('not_found', `no neuron '${name}' in [[neurons]]`, { param: 'name' });
-    const node = { name: n.name, endpoint: n.endpoint.replace(/\/+$/, ''), token: n.token };
-    const text = await this.client.metricsText(node, this.cfg.poller.timeout_ms);
+    const text = await this.client.metricsText(addressOf(n), this.cfg.poller.timeout_ms);
     await reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   }
 }
