@@ -137,7 +137,7 @@ describe('a scripted thinking, tool-calling model end to end', () => {
     });
   });
 
-  it('max_tokens cutting a call mid-arguments: JSON and stream agree on the partial call, finish "length"', async () => {
+  it('max_tokens cutting a call mid-arguments: JSON and stream both carry the partial call, finish "length"', async () => {
     type Choice = {
       finish_reason: string;
       message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> };
@@ -172,7 +172,14 @@ describe('a scripted thinking, tool-calling model end to end', () => {
       .flatMap((c) => c.delta.tool_calls ?? [])
       .map((t) => t.function.arguments)
       .join('');
-    expect(streamedArgs).toBe(cut!.args);
+    // Both carry the partial call, cut by length. Not at the same token: node-llama-cpp's budget
+    // counts what it evaluates, which a warm KV cache changes between two runs (CI cut one at
+    // '{"city":' and the next at '{"city": "Paris"}' with the same max_tokens).
+    const whole = JSON.stringify({ city: 'Paris' }).replace(':', ': ');
+    for (const args of [cut!.args, streamedArgs]) {
+      expect(args.length).toBeGreaterThan(0);
+      expect(whole.startsWith(args), args).toBe(true);
+    }
     expect(choices.find((c) => c.finish_reason)?.finish_reason).toBe('length');
   });
 
