@@ -53,7 +53,8 @@ export function launchPlan(agent: Agent, base: string, key: string, m: ModelInfo
             `model="${m.id}"`,
             `model_context_window=${context}`,
             `model_auto_compact_token_limit=${compactAt(context)}`,
-            `model_max_output_tokens=${output}`,
+            // No output limit: Codex has no such setting (0.169 warns that `model_max_output_tokens`
+            // is ignored) and leaves max_output_tokens to the server.
           ].flatMap((c) => ['-c', c]),
           ...extra,
         ],

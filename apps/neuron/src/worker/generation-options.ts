@@ -2,15 +2,35 @@
 import type { SamplingParams, WorkerTool } from '@app/core';
 import type { ChatModelFunctions } from './engine-types';
 
+type Thought = { type: 'segment'; segmentType: string; text: string };
+const isThought = (r: unknown): r is Thought => {
+  const seg = r as { type?: string; segmentType?: string } | null;
+  return typeof r === 'object' && seg?.type === 'segment' && seg.segmentType === 'thought';
+};
+
 /** The text of the thought segments in a response, or undefined when the model did not think. */
 export function thoughtsOf(full: ReadonlyArray<unknown>): string | undefined {
-  const thoughts = full
-    .filter((r): r is { type: 'segment'; segmentType: string; text: string } => {
-      const seg = r as { type?: string; segmentType?: string };
-      return typeof r === 'object' && seg.type === 'segment' && seg.segmentType === 'thought';
-    })
-    .map((s) => s.text);
+  const thoughts = full.filter(isThought).map((s) => s.text);
   return thoughts.length ? thoughts.join('\n') : undefined;
+}
+
+/**
+ * The answer's text: whitespace right after a thought (Qwen's "</think>\n\n") belongs to the
+ * thought's markup, not to the answer, as the family's own template strips it when it renders the
+ * turn back; clients would print it as blank lines.
+ */
+export function answerText(full: ReadonlyArray<unknown>): string {
+  let text = '';
+  let afterThought = false;
+  for (const r of full) {
+    if (isThought(r)) afterThought = true;
+    else if (typeof r === 'string') {
+      const t = afterThought ? r.trimStart() : r;
+      if (t) afterThought = false;
+      text += t;
+    }
+  }
+  return text;
 }
 
 export function toFunctions(tools: WorkerTool[] | undefined): ChatModelFunctions | undefined {

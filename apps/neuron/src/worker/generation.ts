@@ -14,7 +14,7 @@ import type {
   Nlc,
 } from './engine-types';
 import { forcingToolCall } from './forced-call';
-import { generationOptions, thoughtsOf } from './generation-options';
+import { answerText, generationOptions, thoughtsOf } from './generation-options';
 import type { LoadedModel } from './loaded-model';
 import { RequestFailure } from './request-failure';
 import { type TokenCounter, callId } from './token-counter';
@@ -110,7 +110,7 @@ export class Generation {
       ];
       const reasoning = thoughtsOf(res.fullResponse);
       return {
-        text: res.response,
+        text: answerText(res.fullResponse),
         ...(reasoning ? { reasoning, reasoningTokens: counter.reasoningTokens } : {}),
         finishReason: stop === 'maxTokens' ? 'length' : toolCalls.length ? 'tool_calls' : 'stop',
         ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),

@@ -34,6 +34,8 @@ export class TokenCounter {
   private textTokens = 0;
   private seen = -1;
   private thoughtTokens = 0;
+  /** A thought ended and no text has come since: whitespace is the thought's markup (see answerText). */
+  private afterThought = false;
   private readonly calls = new Set<number>();
   /** Each streamed call's function name, so a call cut short can still be answered whole. */
   private readonly names = new Map<number, string>();
@@ -69,7 +71,10 @@ export class TokenCounter {
     this.textTokens += t.length;
   };
 
-  readonly onText = (text: string): void => {
+  readonly onText = (chunk: string): void => {
+    const text = this.afterThought ? chunk.trimStart() : chunk;
+    if (!text) return;
+    this.afterThought = false;
     if (!this.silent) this.send({ type: 'chunk', reqId: this.reqId, text, tokens: this.textTokens });
   };
 
@@ -77,6 +82,7 @@ export class TokenCounter {
   readonly onResponseChunk = (c: ResponseChunk): void => {
     if (c.type !== 'segment' || c.segmentType !== 'thought') return;
     this.thoughtTokens += c.tokens.length;
+    this.afterThought = true;
     if (c.text && !this.silent)
       this.send({ type: 'chunk', reqId: this.reqId, text: c.text, tokens: 0, kind: 'thought' });
   };
