@@ -14,8 +14,9 @@ const CLI = join(__dirname, '..', 'apps', 'cli', 'src', 'main.js');
 export function startCli(
   args: string[],
   cli = CLI,
+  nodeArgs: string[] = [],
 ): Promise<{ url: string; banner: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {

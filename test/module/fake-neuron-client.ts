@@ -29,6 +29,8 @@ export interface Forwarded {
   node: string;
   path: string;
   body: Record<string, unknown>;
+  /** The body's text as the gateway sent it. */
+  text: string;
   headers: Record<string, string>;
   signal: AbortSignal;
 }
@@ -200,7 +202,14 @@ export class FakeNeuronClient implements Pick<NeuronClient, Calls> {
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     this.of(node);
-    const req = { node: node.name, path, body: JSON.parse(body) as Record<string, unknown>, headers, signal };
+    const req = {
+      node: node.name,
+      path,
+      body: JSON.parse(body) as Record<string, unknown>,
+      text: body,
+      headers,
+      signal,
+    };
     this.forwarded.push(req);
     const answer = this.answers.get(node.name);
     if (answer) return answer(req);

@@ -7,8 +7,9 @@
 import 'reflect-metadata';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { CortexConfig, ModelsConfig, parseToml } from '@app/core';
+import { CortexConfig, ModelsConfig, hardenServer, parseToml } from '@app/core';
 import { Catalogue } from '../../apps/gateway/src/config/catalogue';
+import { GlobalErrorFilter } from '../../apps/gateway/src/errors/global-error.filter';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { NeuronClient } from '../../apps/gateway/src/upstream/neuron-client';
 import { FakeNeuronClient } from './fake-neuron-client';
@@ -71,7 +72,14 @@ export async function gatewayHarness(
     .overrideProvider(NeuronClient)
     .useValue(client)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+    logger: false,
+    bodyParser: false,
+  });
+  // The body parser and limits main.ts installs: the same 400s, and the raw text kept for pass-through.
+  hardenServer(app.getHttpAdapter().getInstance(), cfg.limits, ['/v1/']);
+  app.getHttpAdapter().getInstance().decorateRequest('cortexCaller', null);
+  app.useGlobalFilters(new GlobalErrorFilter());
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();

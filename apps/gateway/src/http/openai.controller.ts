@@ -1,6 +1,7 @@
 /** OpenAI API: chat completions, legacy completions and embeddings, passed through to neurons. */
 import { Body, Controller, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { rawJsonOf } from '@app/core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { OpenAIErrorFilter } from '../errors/error.filters';
 import { type OpenAIPath, openAIExchange } from '../proxy/openai.adapter';
@@ -29,6 +30,6 @@ export class OpenAIController {
   }
 
   private run(path: OpenAIPath, body: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    return this.pipeline.run(openAIExchange(path, body), fastifyClient(req, reply));
+    return this.pipeline.run(openAIExchange(path, body, rawJsonOf(req)), fastifyClient(req, reply));
   }
 }

@@ -71,7 +71,7 @@ export class DispatcherService {
     };
     const send = async (r: Route): Promise<Dispatch> => {
       const sentAt = performance.now();
-      const payload = serialise({ ...x.body, model: r.modelId });
+      const payload = x.raw !== undefined && r.modelId === x.model ? x.raw : serialise({ ...x.body, model: r.modelId });
       // Counted from now, so the next request's routing sees it before the next poll does.
       const release = this.fleet.began(r.node.name, r.modelId);
       let upstream;

@@ -22,6 +22,11 @@ export interface Exchange {
   model: string;
   /** The OpenAI body for the neuron; the pipeline sets `model` to the resolved id. */
   body: object;
+  /**
+   * The client's own text of `body`, where the adapter changed nothing: sent to the neuron as it
+   * came (no re-serialising a 75 KB agent request) unless the router resolved an alias.
+   */
+  raw?: string;
   stream: boolean;
   /** The upstream SSE bytes go to the client as they are (OpenAI); otherwise `data` translates. */
   passThrough: boolean;

@@ -22,13 +22,15 @@ export function requireModel(body: unknown): { body: Record<string, unknown>; mo
   return { body: b, model: b.model };
 }
 
-export function openAIExchange(path: OpenAIPath, raw: unknown): Exchange {
-  const { body, model } = requireModel(raw);
+/** `text`: the body as the client sent it (forwarded as is when the model is not an alias). */
+export function openAIExchange(path: OpenAIPath, parsed: unknown, text?: string): Exchange {
+  const { body, model } = requireModel(parsed);
   return {
     api: 'openai',
     path,
     model,
     body,
+    ...(text !== undefined ? { raw: text } : {}),
     stream: body.stream === true,
     passThrough: true,
     data: () => '',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CortexError } from '../errors';
-import { forbiddenKeyPath, jsonDepth, parseJsonBody } from './json-body';
+import { checkParsed, forbiddenKeyPath, parseJsonBody } from './json-body';
 
 const refusal = (text: string, depth = 64): CortexError => {
   try {
@@ -14,12 +14,15 @@ const refusal = (text: string, depth = 64): CortexError => {
 
 describe(parseJsonBody.name, () => {
   it('measures nesting without recursion, ignoring brackets inside strings', () => {
-    expect(jsonDepth('{"a":[1,{"b":"[[[[{{{{"}]}')).toBe(3);
-    expect(jsonDepth('"\\"[["')).toBe(0);
-    expect(jsonDepth('['.repeat(200_000) + ']'.repeat(200_000))).toBe(200_000);
+    const depth = (text: string, max = Infinity) => checkParsed(JSON.parse(text), max).depth;
+    expect(depth('{"a":[1,{"b":"[[[[{{{{"}]}')).toBe(3);
+    expect(depth('"\\"[["')).toBe(0);
+    expect(depth('[[],{},[[1]]]')).toBe(3);
+    expect(depth('['.repeat(200_000) + ']'.repeat(200_000))).toBe(200_000);
+    expect(depth('['.repeat(200_000) + ']'.repeat(200_000), 64)).toBe(65); // stops once over the limit
   });
 
-  it('refuses a 200,000-deep body as json_too_deep before parsing it', () => {
+  it('refuses a 200,000-deep body as json_too_deep before anything recursive walks it', () => {
     const e = refusal('{"model":"m","x":' + '['.repeat(200_000) + ']'.repeat(200_000) + '}');
     expect(e).toMatchObject({ code: 'json_too_deep', status: 400, param: 'body' });
   });
