@@ -32,6 +32,7 @@ export class ApiKeyGuard implements CanActivate {
       req.cortexCaller = {
         accountId: principal.accountId,
         keyId: principal.keyId,
+        share: principal.share,
         charge: charge ?? (() => undefined),
       };
     }

@@ -20,7 +20,7 @@ describe(AuthService.name, () => {
     const auth = sut(KEYS);
     expect(auth.authenticate({})).toBeNull();
     expect(auth.authenticate(bearer('placeholder'))).toBeNull();
-    expect(auth.authenticate(bearer('user'))).toEqual({ accountId: 'team', keyId: 'team' });
+    expect(auth.authenticate(bearer('user'))).toEqual({ accountId: 'team', keyId: 'team', share: 1 });
   });
 
   it('requires a known key when require_auth is on', () => {

@@ -11,6 +11,8 @@ import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 export interface Principal {
   accountId: string;
   keyId: string;
+  /** The account's weight in the neurons' fair share of seats. */
+  share: number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -63,5 +65,5 @@ export class AuthService {
 }
 
 function principalOf(k: AuthKey): Principal {
-  return { accountId: k.account_id, keyId: k.key_id ?? k.account_id };
+  return { accountId: k.account_id, keyId: k.key_id ?? k.account_id, share: k.share };
 }

@@ -7,6 +7,8 @@ import type { FastifyRequest } from 'fastify';
 export interface Caller {
   accountId: string;
   keyId: string;
+  /** The account's weight in the neurons' fair share of seats ([[auth.keys]] share). */
+  share: number;
   /** Charges a finished request's tokens to the key's token limits (a no-op for unlimited keys). */
   charge(tokens: number): void;
 }

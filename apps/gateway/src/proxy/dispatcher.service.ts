@@ -4,7 +4,7 @@
  * node the cache thought held the model (another gateway unloaded it) routes once more.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { type CortexConfig, CortexError } from '@app/core';
+import { ACCOUNT_HEADER, type CortexConfig, CortexError, KEY_HEADER, SHARE_HEADER } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { FleetStateService } from '../fleet/fleet-state.service';
 import type { Route } from '../router/route';
@@ -35,12 +35,16 @@ function neuronCode(text: string): string | null {
   }
 }
 
-/** What the neuron is told of the caller: its account and key (never the secret), and the request id. */
+/**
+ * What the neuron is told of the caller: its account, key (never the secret) and share, which the
+ * neuron's fair share uses when it has a token; and the request id.
+ */
 function callHeaders(client: Client): Record<string, string> {
   const out: Record<string, string> = {};
   if (client.caller) {
-    out['x-cortex-account-id'] = client.caller.accountId;
-    out['x-cortex-key-id'] = client.caller.keyId;
+    out[ACCOUNT_HEADER] = client.caller.accountId;
+    out[KEY_HEADER] = client.caller.keyId;
+    out[SHARE_HEADER] = String(client.caller.share);
   }
   const id = client.headers['x-request-id'];
   if (typeof id === 'string') out['x-request-id'] = id;

@@ -1,8 +1,14 @@
 /**
  * Per-model admission: `seats` generations at once (the context's sequences), up to `queueMax`
- * waiting, each for at most `waitMs`. Beyond that the answer is an honest 429/503 with Retry-After
- * instead of a hidden queue.
+ * waiting per account, each for at most `waitMs`. Beyond that the answer is an honest 429/503 with
+ * Retry-After instead of a hidden queue. A free seat goes to the waiting account that has had the
+ * least of them for its share (weighted fair queueing: each seat costs an account 1/share of
+ * virtual time, and an account that starts waiting starts at the current time, so idling earns no
+ * credit); anonymous requests wait until no account does. One tenant's burst fills only its own
+ * queue, and cannot delay another's next request by more than a seat.
  */
+import { ANONYMOUS, type Principal } from '@app/core';
+
 export const REJECT_REASONS = ['queue_full', 'wait_timeout', 'closed'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -18,8 +24,18 @@ export class AdmissionRejected extends Error {
 }
 
 interface Waiter {
+  tenant: Tenant;
   grant(): void;
   fail(err: Error): void;
+}
+
+/** An account's (or the anonymous) queue and virtual time. */
+interface Tenant {
+  key: string;
+  anonymous: boolean;
+  share: number;
+  vtime: number;
+  queue: Waiter[];
 }
 
 export class Admission {
@@ -29,7 +45,11 @@ export class Admission {
   /** A draining unload: nothing new is admitted. */
   closedReason: string | null = null;
   readonly rejected: Record<RejectReason, number> = { queue_full: 0, wait_timeout: 0, closed: 0 };
-  private readonly queue: Waiter[] = [];
+  /** Tenants by account ('' for anonymous), in the order they started waiting. */
+  private readonly tenants = new Map<string, Tenant>();
+  private queued = 0;
+  /** Virtual time: the start of the last seat granted. */
+  private clock = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -39,33 +59,44 @@ export class Admission {
   ) {}
 
   get queueDepth(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
   /** Retry hint: grows with the queue, 1–120 s. */
   retryAfter(): number {
-    return Math.min(120, Math.max(1, 2 * (this.queue.length + 1)));
+    return Math.min(120, Math.max(1, 2 * (this.queued + 1)));
   }
 
-  /** True when a request arriving now would have to queue (and there is room to). */
-  mustWait(): boolean {
-    return (this.inFlight >= this.seats || this.queue.length > 0) && this.queue.length < this.queueMax;
+  /** True when a request of `p` arriving now would have to queue (and there is room to). */
+  mustWait(p: Principal = ANONYMOUS): boolean {
+    const waiting = this.tenants.get(p.account ?? '')?.queue.length ?? 0;
+    return (this.inFlight >= this.seats || this.queued > 0) && waiting < this.queueMax;
   }
 
-  /** Takes a seat (waiting if needed); returns the function that gives it back. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  /** Takes a seat for `p` (waiting if needed); returns the function that gives it back. */
+  acquire(signal?: AbortSignal, p: Principal = ANONYMOUS): Promise<() => void> {
     if (this.closedReason !== null) {
       this.rejected.closed++;
       return Promise.reject(new AdmissionRejected('closed', 503, 2, this.closedReason));
     }
-    if (this.inFlight < this.seats && this.queue.length === 0) return Promise.resolve(this.take());
-    if (this.queue.length >= this.queueMax) {
+    const tenant = this.tenantOf(p);
+    if (this.inFlight < this.seats && this.queued === 0) {
+      this.charge(tenant);
+      this.prune(tenant);
+      return Promise.resolve(this.take());
+    }
+    if (tenant.queue.length >= this.queueMax) {
+      this.prune(tenant);
       this.rejected.queue_full++;
-      const msg = `model is at capacity: ${this.inFlight} running, ${this.queue.length} queued (max_queue_depth ${this.queueMax})`;
+      const whose = p.account === null ? 'anonymous requests' : `account ${p.account}`;
+      const msg = `model is at capacity: ${this.inFlight} running, ${tenant.queue.length} queued for ${whose} (max_queue_depth ${this.queueMax})`;
       return Promise.reject(new AdmissionRejected('queue_full', 429, this.retryAfter(), msg));
     }
+    // Starting to wait: at the current virtual time, unless it is still paying for earlier seats.
+    if (tenant.queue.length === 0) tenant.vtime = Math.max(tenant.vtime, this.clock);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
+        tenant,
         grant: () => {
           cleanup();
           resolve(this.take());
@@ -90,7 +121,8 @@ export class Admission {
         signal?.removeEventListener('abort', onAbort);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
+      tenant.queue.push(waiter);
+      this.queued++;
     });
   }
 
@@ -115,10 +147,14 @@ export class Admission {
   /** Refuses everyone waiting and, until reopen(), everyone new (unload, shutdown). */
   close(message: string): void {
     this.closedReason = message;
-    for (const w of this.queue.splice(0)) {
-      this.rejected.closed++;
-      w.fail(new AdmissionRejected('closed', 503, 2, message));
+    for (const t of [...this.tenants.values()]) {
+      for (const w of t.queue.splice(0)) {
+        this.queued--;
+        this.rejected.closed++;
+        w.fail(new AdmissionRejected('closed', 503, 2, message));
+      }
     }
+    this.tenants.clear();
   }
 
   reopen(): void {
@@ -142,14 +178,59 @@ export class Admission {
       if (released) return;
       released = true;
       this.inFlight--;
-      const next = this.queue.shift();
+      const next = this.next();
       if (next) next.grant();
       else this.notifyIdle();
     };
   }
 
+  private tenantOf(p: Principal): Tenant {
+    const key = p.account ?? '';
+    let t = this.tenants.get(key);
+    if (!t) {
+      t = { key, anonymous: p.account === null, share: p.share, vtime: this.clock, queue: [] };
+      this.tenants.set(key, t);
+    }
+    t.share = p.share;
+    return t;
+  }
+
+  /** A seat granted to `t`: it pays 1/share of virtual time. */
+  private charge(t: Tenant): void {
+    const start = Math.max(t.vtime, this.clock);
+    this.clock = start;
+    t.vtime = start + 1 / t.share;
+  }
+
+  /** The waiter a free seat goes to: the waiting account furthest behind, else the oldest anonymous one. */
+  private next(): Waiter | undefined {
+    let pick: Tenant | undefined;
+    for (const t of this.tenants.values()) {
+      if (!t.queue.length) {
+        this.prune(t);
+        continue;
+      }
+      if (!pick || (pick.anonymous && !t.anonymous) || (pick.anonymous === t.anonymous && t.vtime < pick.vtime))
+        pick = t;
+    }
+    if (!pick) return undefined;
+    const w = pick.queue.shift()!;
+    this.queued--;
+    this.charge(pick);
+    this.prune(pick);
+    return w;
+  }
+
+  /** Forgets a tenant with nothing waiting and no seats to pay for (memory stays bounded). */
+  private prune(t: Tenant): void {
+    if (!t.queue.length && t.vtime <= this.clock) this.tenants.delete(t.key);
+  }
+
   private remove(w: Waiter): void {
-    const i = this.queue.indexOf(w);
-    if (i >= 0) this.queue.splice(i, 1);
+    const i = w.tenant.queue.indexOf(w);
+    if (i < 0) return;
+    w.tenant.queue.splice(i, 1);
+    this.queued--;
+    this.prune(w.tenant);
   }
 }

@@ -26,6 +26,7 @@ import {
   type TokenizeResponse,
   invalidField,
   logFields,
+  principalOf,
   sseLimits,
 } from '@app/core';
 import { OpenAIErrorFilter } from './openai-error.filter';
@@ -202,6 +203,7 @@ export class InferenceController {
       disconnectSignal(reply),
       {
         ...hooks,
+        principal: this.principal(reply),
         onAdmitted: () => {
           log({ queue_ms: Math.round(performance.now() - arrived) });
           admitted?.();
@@ -220,12 +222,21 @@ export class InferenceController {
     return result;
   }
 
+  /** Who the gateway says a request is for; believed only with a token (only a gateway holding it can say). */
+  private principal(reply: FastifyReply) {
+    return principalOf(reply.request.headers, this.cfg.token !== undefined);
+  }
+
   @Post('embeddings')
   @HttpCode(200)
   async embeddings(@Body() dto: EmbeddingsDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const inputs = Array.isArray(dto.input) ? dto.input : [dto.input];
-    const out = await this.inference.run(dto.model, disconnectSignal(reply), true, (record, sup) =>
-      sup.embed(record.id, inputs),
+    const out = await this.inference.run(
+      dto.model,
+      disconnectSignal(reply),
+      true,
+      (record, sup) => sup.embed(record.id, inputs),
+      this.principal(reply),
     );
     return {
       object: 'list',

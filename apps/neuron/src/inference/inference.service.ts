@@ -12,6 +12,7 @@ import {
   type GenerationEvent,
   type GenerationResult,
   type ParentToChild,
+  type Principal,
 } from '@app/core';
 import { DrainService } from '../lifecycle/drain.service';
 import { toCortexError } from '../errors/to-cortex-error';
@@ -26,6 +27,8 @@ import { assertPromptFits } from './context-check';
 export type GenerateRequest = Omit<Extract<ParentToChild, { type: 'generate' }>, 'reqId' | 'type' | 'fault'>;
 
 export interface GenerateHooks {
+  /** Who the request is for, for fair share of the seats (anonymous when unset). */
+  principal?: Principal;
   /** No seat is free: the request waits in the queue (streams start now and ping meanwhile). */
   onQueued?(): void;
   /** A seat was granted (streams send their role chunk now, before prefill). */
@@ -68,7 +71,7 @@ export class InferenceService {
     const record = this.registry.serving(req.modelId);
     const sup = this.registry.supervisorOf(record);
     await assertPromptFits(req, record.contextSize, () => this.countPrompt(sup, req));
-    const release = await this.admit(record, signal, hooks.onQueued);
+    const release = await this.admit(record, signal, hooks.principal, hooks.onQueued);
     let abort = () => undefined as void;
     let shutdown: CortexError | undefined;
     const leave = this.drain.enter((err) => {
@@ -116,10 +119,11 @@ export class InferenceService {
     signal: AbortSignal,
     seat: boolean,
     work: (record: ModelRecord, sup: ReturnType<ModelRegistryService['supervisorOf']>) => Promise<T>,
+    principal?: Principal,
   ): Promise<T> {
     this.drain.assertOpen();
     const record = this.registry.serving(modelId);
-    const release = seat ? await this.admit(record, signal) : this.track(record);
+    const release = seat ? await this.admit(record, signal, principal) : this.track(record);
     const leave = this.drain.enter();
     this.gauges(record);
     try {
@@ -164,11 +168,16 @@ export class InferenceService {
     this.active.get(modelId)?.forEach((abort) => abort());
   }
 
-  private async admit(record: ModelRecord, signal: AbortSignal, onQueued?: () => void): Promise<() => void> {
+  private async admit(
+    record: ModelRecord,
+    signal: AbortSignal,
+    principal?: Principal,
+    onQueued?: () => void,
+  ): Promise<() => void> {
     record.lastUsedAt = Date.now();
     this.seriesFor(record.id);
-    const queued = record.admission.mustWait();
-    const waiting = record.admission.acquire(signal);
+    const queued = record.admission.mustWait(principal);
+    const waiting = record.admission.acquire(signal, principal);
     if (queued) onQueued?.();
     this.gauges(record);
     try {

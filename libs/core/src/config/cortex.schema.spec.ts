@@ -72,6 +72,10 @@ describe(CortexConfig.name, () => {
     ['[gateway]\ncors_origins = ["*"]', 'cortex.toml: gateway.cors_origins: expected a list of origins'],
     ['[upstream]\ncall_timeout_s = 0', 'cortex.toml: upstream.call_timeout_s: expected an integer >= 1, got 0'],
     ['[limits]\njson_max_depth = 2', 'cortex.toml: limits.json_max_depth: expected an integer >= 8, got 2'],
+    [
+      '[[auth.keys]]\nkey = "k"\naccount_id = "a"\nshare = 0',
+      'cortex.toml: auth.keys[0].share: expected a number > 0 and <= 100, got 0',
+    ],
     ['[gateway]\nlisten = "31313"', 'cortex.toml: gateway.listen: expected "host:port", got "31313"'],
     ['[gateway]\nmetrics_listen = 31314', 'cortex.toml: gateway.metrics_listen: expected "host:port", got 31314'],
     ['[gateway]\nlisten = "host:99999"', 'cortex.toml: gateway.listen: expected "host:port", got "host:99999"'],

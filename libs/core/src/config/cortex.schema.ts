@@ -13,6 +13,7 @@ import {
   IsHttpUrl,
   IsNonEmptyString,
   IsOrigins,
+  IsShare,
   IsTableList,
   OneOf,
   duplicates,
@@ -77,6 +78,12 @@ export class AuthKey {
   @IsOptional() @IsNonEmptyString() key_id?: string;
   /** May use /admin (load, unload, pin). */
   @IsBool() admin = false;
+  /**
+   * The account's weight when neurons share their seats between accounts (fair share: an account
+   * of share 2 gets two seats for every one of share 1 while both wait). Give an account's keys the
+   * same share. Needs the neurons' `token` (they believe the gateway's word only then).
+   */
+  @IsShare() share = 1;
   /** Most requests of this key running at once (unset = no limit). */
   @IsOptional() @IntAtLeast(1) max_concurrent?: number;
   /** Most requests per minute (unset = no limit). */

@@ -85,6 +85,12 @@ export const IsHttpUrl = customValidator(
 export const IntAtLeast = (min: number, opts: ValidationOptions = {}): PropertyDecorator =>
   customValidator(`intAtLeast${min}`, `an integer >= ${min}`, (v) => Number.isInteger(v) && (v as number) >= min)(opts);
 
+export const IsShare = customValidator(
+  'isShare',
+  'a number > 0 and <= 100',
+  (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100,
+);
+
 export const IsNonEmptyString = customValidator(
   'isNonEmptyString',
   'a non-empty string',

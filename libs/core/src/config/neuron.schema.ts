@@ -40,7 +40,7 @@ export class AdmissionSection {
    * (0.94× on CPU). GPU figures for cortex itself are still to be measured (docs/engine-throughput.md).
    */
   @IsOptional() @IntAtLeast(1) max_in_flight?: number;
-  /** Requests allowed to wait for a seat; more get 429. */
+  /** Requests allowed to wait for a seat, per account (fair share); more get 429. */
   @IntAtLeast(0) max_queue_depth = 16;
   /**
    * Longest wait for a seat before 503. As long as the OpenAI and Anthropic SDKs wait for an answer

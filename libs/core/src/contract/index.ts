@@ -1,2 +1,3 @@
 /** The gateway ⇄ neuron HTTP contract. */
 export * from './neuron-api';
+export * from './principal';

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:fair-share`: what one tenant's flood does to another's waiting, on a real neuron
+ * (tiny model, 2 seats). Tenant B sends one request at a time, alone and then while tenant A keeps
+ * 8 requests in flight; B's latency p50 is compared, on a neuron with a token (fair share: the
+ * gateway's account headers are believed) and on one without (first come, first served).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { makeModel } from '@app/core';
+import { machine, percentile, startCli, writeSection } from './lib';
+
+const N = Number(process.env.CORTEX_BENCH_REQUESTS ?? 40);
+const FLOOD = 8;
+const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32 });
+
+async function ask(url: string, auth: Record<string, string>, account: string, maxTokens: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await request(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json', 'x-cortex-account-id': account, ...auth },
+    body: JSON.stringify({ model: 'tiny', max_tokens: maxTokens, messages: [{ role: 'user', content: account }] }),
+  });
+  await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+  return performance.now() - t0;
+}
+
+async function neuron(dir: string, token?: string) {
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'neuron.toml');
+  writeFileSync(
+    config,
+    `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = 1\nmodels_dir = "${join(dir, '..', 'models')}"\n${token ? `token = "${token}"\n` : ''}` +
+      '[admission]\nmax_in_flight = 2\nmax_queue_depth = 32\nmax_wait_s = 120\n' +
+      '[[preload]]\nid = "tiny"\nsource = "tiny.gguf"\ncontext_size = 2048\n',
+  );
+  const n = await startCli(['neuron', '--config', config]);
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  for (;;) {
+    const r = await fetch(`${n.url}/models`, { headers: auth });
+    const body = (await r.json()) as { data?: Array<{ status: string }> };
+    if (body.data?.[0]?.status === 'loaded') return { ...n, auth };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** B's latencies, alone or while A keeps FLOOD long requests in flight. */
+async function tenantB(url: string, auth: Record<string, string>, flood: boolean): Promise<number[]> {
+  let stop = false;
+  const floods = flood
+    ? Array.from({ length: FLOOD }, async () => {
+        while (!stop) await ask(url, auth, 'a', 120);
+      })
+    : [];
+  if (flood) await new Promise((r) => setTimeout(r, 500));
+  const xs: number[] = [];
+  for (let i = 0; i < N; i++) xs.push(await ask(url, auth, 'b', 20));
+  stop = true;
+  await Promise.all(floods);
+  return xs;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cortex-bench-fair-'));
+  mkdirSync(join(dir, 'models'));
+  makeModel({ preset: 'tiny', out: join(dir, 'models', 'tiny.gguf') });
+  const rows: string[] = [];
+  try {
+    for (const [name, token] of [
+      ['fair share (neuron with a token)', 'bench-token'],
+      ['first come, first served (no token)', undefined],
+    ] as const) {
+      const n = await neuron(join(dir, name.split(' ')[0]!), token);
+      try {
+        await tenantB(n.url, n.auth, false); // warm-up
+        const alone = percentile(await tenantB(n.url, n.auth, false), 50);
+        const flooded = percentile(await tenantB(n.url, n.auth, true), 50);
+        rows.push(`| ${name} | ${alone.toFixed(1)} | ${flooded.toFixed(1)} | **${(flooded / alone).toFixed(2)}×** |`);
+        console.log(rows.at(-1));
+      } finally {
+        await n.stop();
+      }
+    }
+    const md = [
+      '## Fair share: one tenant flooding, another waiting (`npm run bench:fair-share`)',
+      '',
+      `${machine()}, ${new Date().toISOString().slice(0, 10)}. A real neuron, tiny model, 2 seats (max_in_flight 2), 1 thread. Tenant B sends ${N} requests one at a time (max_tokens 20), alone and while tenant A keeps ${FLOOD} requests of max_tokens 120 in flight; B's latency p50 in ms (its queue wait plus its own generation). Target: flooded ≤ 2× alone under fair share.`,
+      '',
+      '| neuron | B alone p50 | B while A floods p50 | ratio |',
+      '| --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n');
+    console.log(md);
+    writeSection('fair-share', md);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await agent.close();
+  }
+}
+
+void main();
