@@ -201,8 +201,12 @@ describe(`load: ${STREAMS} concurrent streams per dialect through one gateway`, 
     // Every client connection is closed, upstream sockets are a bounded keep-alive pool (one per
     // concurrent stream, plus polls), and nothing else (files, pipes, timers' fds) grows between rounds.
     expect(second.fds.clients).toBeLessThanOrEqual(before.fds.clients); // this spec's own fetch keeps one
-    // A poll finding every pooled connection busy with a stream opens its own: two per neuron at most.
-    expect(second.fds.upstream).toBeLessThanOrEqual(before.fds.upstream + STREAMS + 2 * 5);
+    // Upstream: one socket per concurrent stream, plus what polls open when they find every pooled
+    // socket busy (at most what the idle gateway holds for its polls, `before`), plus sockets the
+    // pool replaced while their close was still under way (seen: up to 12 at 150 streams on a slow
+    // VM). A leak would add a pool's worth per round: the second round holds what the first did.
+    expect(first.fds.upstream).toBeLessThanOrEqual(2 * before.fds.upstream + Math.ceil(STREAMS * 1.1));
+    expect(second.fds.upstream).toBeLessThanOrEqual(first.fds.upstream + before.fds.upstream);
     expect(second.fds.other).toBeLessThanOrEqual(first.fds.other);
     expect(gw.output()).not.toContain('MaxListenersExceededWarning');
   }, 600_000);
