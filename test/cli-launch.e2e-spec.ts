@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
-import { CLI, scratch } from './helpers/processes';
+import { CLI, runToEnd, scratch } from './helpers/processes';
 
 // `cortex launch`: each agent started with the gateway, key, model and the model's real window, as
 // the agent reads them. The agents here are stand-ins on PATH that print what they were given (the
@@ -24,18 +23,8 @@ function fakeAgent(name: string): void {
   chmodSync(file, 0o755);
 }
 
-function cortex(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, PATH: `${s.dir}:${process.env.PATH}`, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((r) =>
-    child.on('close', (status) => r({ status, stdout, stderr })),
-  );
-}
+const cortex = (args: string[], env: Record<string, string> = {}) =>
+  runToEnd(process.execPath, [CLI, ...args], { env: { PATH: `${s.dir}:${process.env.PATH}`, ...env } });
 
 describe('cortex launch', () => {
   let fake: FakeNeuron;

@@ -2,20 +2,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
-import { CLI, until } from './helpers/processes';
+import { CLI, runToEnd, until } from './helpers/processes';
 
 // `cortex status`: exit codes as documented (0 ok, 1 impaired or degraded, 2 unreachable), --watch,
 // and `cortex load` printing only its result when stderr is not a terminal.
 
 /** Runs the CLI without blocking this process (the fake neuron answers from it). */
-function cortex(url: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args, '--endpoint', url]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
-}
+const cortex = (url: string, ...args: string[]) => runToEnd(process.execPath, [CLI, ...args, '--endpoint', url]);
 
 describe('cortex status and load', () => {
   let fake: FakeNeuron;

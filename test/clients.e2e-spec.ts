@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { ANSWER, ARGS, FAMILIES, TEXTS, TOOL } from './helpers/families';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
 import { clientPackages, REPO_ROOT, tokenizerDir } from './helpers/package-cache';
-import { CLI, json } from './helpers/processes';
+import { CLI, json, runToEnd } from './helpers/processes';
 
 // The clients users point at cortex, installed from npm at test time (pinned, never dependencies)
 // and run as their users run them, each in its own process, against a real gateway and neuron:
@@ -29,22 +28,6 @@ interface DriverResult {
   executed: unknown[];
   steps: number;
   outputTokens: number;
-}
-
-/** Runs a command to its end (stdin closed), with a deadline; its exit code and output. */
-function run(cmd: string, args: string[], env: Record<string, string>, cwd: string, timeoutMs = 180_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 describe('real clients against cortex', () => {
@@ -72,7 +55,7 @@ describe('real clients against cortex', () => {
     for (const [id, s] of Object.entries(scripts)) {
       const file = join(neuron.dir, `${id}.json`);
       writeFileSync(file, JSON.stringify(s.script));
-      const made = await run(
+      const made = await runToEnd(
         process.execPath,
         [CLI, 'make-model', '--script', file, '--tokenizer', tokenizerDir(QWEN3.pkg), '--arch', 'qwen3'].concat([
           '--name',
@@ -82,10 +65,9 @@ describe('real clients against cortex', () => {
           '--out',
           join(neuron.modelsDir, `${id}.gguf`),
         ]),
-        {},
-        REPO_ROOT,
+        { cwd: REPO_ROOT },
       );
-      expect(made.code, made.stderr).toBe(0);
+      expect(made.status, made.stderr).toBe(0);
     }
     gw = await startGateway({
       neurons: [{ name: 'n', url: neuron.url }],
@@ -108,8 +90,8 @@ describe('real clients against cortex', () => {
 
   const driver = async (script: string, ...args: string[]): Promise<DriverResult> => {
     const env = { CORTEX_URL: gw.url, CORTEX_KEY: KEY, CORTEX_MODEL: 'weather' };
-    const r = await run(process.execPath, [join(packages, 'drivers', script), ...args], env, packages);
-    expect(r.code, `${script} ${args.join(' ')}:\n${r.stderr}\n${r.stdout}`).toBe(0);
+    const r = await runToEnd(process.execPath, [join(packages, 'drivers', script), ...args], { env, cwd: packages });
+    expect(r.status, `${script} ${args.join(' ')}:\n${r.stderr}\n${r.stdout}`).toBe(0);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as DriverResult;
   };
 
@@ -150,22 +132,24 @@ describe('real clients against cortex', () => {
 
   /** `cortex launch <agent> --model hello -- args`, with the agents' binaries first on PATH. */
   const launch = (agent: string, args: string[]) =>
-    run(
+    runToEnd(
       process.execPath,
       [CLI, 'launch', agent, '--model', 'hello', '--endpoint', gw.url, '--key', KEY, '--', ...args],
       {
-        PATH: `${join(packages, 'node_modules/.bin')}:${process.env.PATH}`,
-        HOME: home,
-        // Keeps Claude Code from phoning home for telemetry and updates (unreachable here).
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        env: {
+          PATH: `${join(packages, 'node_modules/.bin')}:${process.env.PATH}`,
+          HOME: home,
+          // Keeps Claude Code from phoning home for telemetry and updates (unreachable here).
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        },
+        cwd: home,
+        timeoutMs: 240_000,
       },
-      home,
-      240_000,
     );
 
   it('Claude Code, started by cortex launch, answers through the gateway and knows the window', async () => {
     const r = await launch('claude', ['-p', 'Say hello', '--output-format', 'json']);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       result: string;
       is_error: boolean;
@@ -187,14 +171,14 @@ describe('real clients against cortex', () => {
 
   it('Codex, started by cortex launch, answers over Responses without a config warning', async () => {
     const r = await launch('codex', ['exec', '--skip-git-repo-check', 'Say hello']);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout.trim().split('\n').pop()).toBe(GREETING);
     expect(r.stderr).not.toMatch(/unrecognized configuration|is ignored/);
   }, 300_000);
 
   it('opencode, started by cortex launch, answers through its openai-compatible provider', async () => {
     const r = await launch('opencode', ['run', 'Say hello']);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain(GREETING);
   }, 300_000);
 });
