@@ -4,12 +4,12 @@
  * 8 requests in flight; B's latency p50 is compared, on a neuron with a token (fair share: the
  * gateway's account headers are believed) and on one without (first come, first served).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { makeModel } from '@app/core';
-import { machine, percentile, startCli, writeSection } from './lib';
+import { machine, percentile, startNeuron, writeSection } from './lib';
 
 const N = Number(process.env.CORTEX_BENCH_REQUESTS ?? 40);
 const FLOOD = 8;
@@ -28,23 +28,18 @@ async function ask(url: string, auth: Record<string, string>, account: string, m
   return performance.now() - t0;
 }
 
+/** A neuron with 2 seats, its token when given, and the headers that reach it. */
 async function neuron(dir: string, token?: string) {
   mkdirSync(dir, { recursive: true });
-  const config = join(dir, 'neuron.toml');
-  writeFileSync(
-    config,
-    `listen = "127.0.0.1:0"\ndevices = ["cpu"]\nthreads = 1\nmodels_dir = "${join(dir, '..', 'models')}"\n${token ? `token = "${token}"\n` : ''}` +
+  const n = await startNeuron(
+    dir,
+    `threads = 1\nmodels_dir = "${join(dir, '..', 'models')}"\n` +
       '[admission]\nmax_in_flight = 2\nmax_queue_depth = 32\nmax_wait_s = 120\n' +
       '[[preload]]\nid = "tiny"\nsource = "tiny.gguf"\ncontext_size = 2048\n',
+    token,
   );
-  const n = await startCli(['neuron', '--config', config]);
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  for (;;) {
-    const r = await fetch(`${n.url}/models`, { headers: auth });
-    const body = (await r.json()) as { data?: Array<{ status: string }> };
-    if (body.data?.[0]?.status === 'loaded') return { ...n, auth };
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return { ...n, auth };
 }
 
 /** B's latencies, alone or while A keeps FLOOD long requests in flight. */

@@ -48,15 +48,22 @@ export function startCli(
 }
 
 /**
- * Writes `dir`/neuron.toml (listening on a free port, CPU device, plus `toml`), starts `cortex
- * neuron` on it and resolves once its first model is loaded.
+ * Writes `dir`/neuron.toml (listening on a free port, CPU device, `token` when given, plus `toml`),
+ * starts `cortex neuron` on it and resolves once its first model is loaded.
  */
-export async function startNeuron(dir: string, toml: string): Promise<Awaited<ReturnType<typeof startCli>>> {
+export async function startNeuron(
+  dir: string,
+  toml: string,
+  token?: string,
+): Promise<Awaited<ReturnType<typeof startCli>>> {
   const config = join(dir, 'neuron.toml');
-  writeFileSync(config, `listen = "127.0.0.1:0"\ndevices = ["cpu"]\n${toml}`);
+  writeFileSync(config, `listen = "127.0.0.1:0"\ndevices = ["cpu"]\n${token ? `token = "${token}"\n` : ''}${toml}`);
   const neuron = await startCli(['neuron', '--config', config]);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
-    const models = (await (await fetch(`${neuron.url}/models`)).json()) as { data: Array<{ status: string }> };
+    const models = (await (await fetch(`${neuron.url}/models`, { headers })).json()) as {
+      data: Array<{ status: string }>;
+    };
     if (models.data[0]?.status === 'loaded') return neuron;
     await new Promise((r) => setTimeout(r, 100));
   }

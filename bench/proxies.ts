@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { anthropicToOpenAI } from '@app/translate';
-import { cpuMs, ROOT } from './lib';
+import { cpuMs, ROOT, startCli } from './lib';
 import { freePort } from '../test/fakes/free-port';
 
 export interface Target {
@@ -153,20 +153,12 @@ export async function startNginx(dir: string, upstream: string): Promise<{ targe
 }
 
 /** The floor of a Node proxy (floor-proxy.ts) in front of `upstream`. */
-export async function startFloor(upstream: string): Promise<{ target: Target; stop(): void }> {
-  const child = spawn(process.execPath, [join(__dirname, 'floor-proxy.js'), upstream], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`the floor proxy exited ${code}`)));
-  });
-  return { target: { name: 'node floor', url, headers: {}, pids: () => [child.pid!] }, stop: () => void child.kill() };
+export async function startFloor(upstream: string): Promise<{ target: Target; stop(): Promise<void> }> {
+  const floor = await startCli([upstream], join(__dirname, 'floor-proxy.js'));
+  return {
+    target: { name: 'node floor', url: floor.url, headers: {}, pids: () => [floor.child.pid!] },
+    stop: floor.stop,
+  };
 }
 
 /** The tail of Portkey's own output (its errors explain its failures). */
