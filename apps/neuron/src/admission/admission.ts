@@ -31,8 +31,8 @@ interface Waiter {
 
 /** An account's (or the anonymous) queue and virtual time. */
 interface Tenant {
+  /** The account; '' for anonymous requests. */
   key: string;
-  anonymous: boolean;
   share: number;
   vtime: number;
   queue: Waiter[];
@@ -82,7 +82,6 @@ export class Admission {
     const tenant = this.tenantOf(p);
     if (this.inFlight < this.seats && this.queued === 0) {
       this.charge(tenant);
-      this.prune(tenant);
       return Promise.resolve(this.take());
     }
     if (tenant.queue.length >= this.queueMax) {
@@ -188,7 +187,7 @@ export class Admission {
     const key = p.account ?? '';
     let t = this.tenants.get(key);
     if (!t) {
-      t = { key, anonymous: p.account === null, share: p.share, vtime: this.clock, queue: [] };
+      t = { key, share: p.share, vtime: this.clock, queue: [] };
       this.tenants.set(key, t);
     }
     t.share = p.share;
@@ -210,14 +209,14 @@ export class Admission {
         this.prune(t);
         continue;
       }
-      if (!pick || (pick.anonymous && !t.anonymous) || (pick.anonymous === t.anonymous && t.vtime < pick.vtime))
-        pick = t;
+      const anonymous = t.key === '';
+      const pickedAnonymous = pick?.key === '';
+      if (!pick || (pickedAnonymous && !anonymous) || (pickedAnonymous === anonymous && t.vtime < pick.vtime)) pick = t;
     }
     if (!pick) return undefined;
     const w = pick.queue.shift()!;
     this.queued--;
     this.charge(pick);
-    this.prune(pick);
     return w;
   }
 

@@ -15,20 +15,33 @@ export function thoughtsOf(full: ReadonlyArray<unknown>): string | undefined {
 }
 
 /**
- * The answer's text: whitespace right after a thought (Qwen's "</think>\n\n") belongs to the
- * thought's markup, not to the answer, as the family's own template strips it when it renders the
- * turn back; clients would print it as blank lines.
+ * Whitespace right after a thought (Qwen's "</think>\n\n") belongs to the thought's markup, not to
+ * the answer, as the family's own template strips it when it renders the turn back; clients would
+ * print it as blank lines. One rule for a whole answer and for a stream's chunks.
  */
+export class AfterThought {
+  private pending = false;
+
+  thought(): void {
+    this.pending = true;
+  }
+
+  /** The text of `chunk` that is the answer's. */
+  text(chunk: string): string {
+    if (!this.pending) return chunk;
+    const t = chunk.trimStart();
+    if (t) this.pending = false;
+    return t;
+  }
+}
+
+/** The answer's text out of a response's segments (see AfterThought). */
 export function answerText(full: ReadonlyArray<unknown>): string {
+  const after = new AfterThought();
   let text = '';
-  let afterThought = false;
   for (const r of full) {
-    if (isThought(r)) afterThought = true;
-    else if (typeof r === 'string') {
-      const t = afterThought ? r.trimStart() : r;
-      if (t) afterThought = false;
-      text += t;
-    }
+    if (isThought(r)) after.thought();
+    else if (typeof r === 'string') text += after.text(r);
   }
   return text;
 }

@@ -7,6 +7,7 @@
  */
 import type { ChildToParent } from '@app/core';
 import type { LlamaContextSequence } from './engine-types';
+import { AfterThought } from './generation-options';
 
 /** How often, at most, a generation tells the supervisor it is alive. */
 const ALIVE_EVERY_MS = 100;
@@ -34,8 +35,7 @@ export class TokenCounter {
   private textTokens = 0;
   private seen = -1;
   private thoughtTokens = 0;
-  /** A thought ended and no text has come since: whitespace is the thought's markup (see answerText). */
-  private afterThought = false;
+  private readonly afterThought = new AfterThought();
   private readonly calls = new Set<number>();
   /** Each streamed call's function name, so a call cut short can still be answered whole. */
   private readonly names = new Map<number, string>();
@@ -72,9 +72,8 @@ export class TokenCounter {
   };
 
   readonly onText = (chunk: string): void => {
-    const text = this.afterThought ? chunk.trimStart() : chunk;
+    const text = this.afterThought.text(chunk);
     if (!text) return;
-    this.afterThought = false;
     if (!this.silent) this.send({ type: 'chunk', reqId: this.reqId, text, tokens: this.textTokens });
   };
 
@@ -82,7 +81,7 @@ export class TokenCounter {
   readonly onResponseChunk = (c: ResponseChunk): void => {
     if (c.type !== 'segment' || c.segmentType !== 'thought') return;
     this.thoughtTokens += c.tokens.length;
-    this.afterThought = true;
+    this.afterThought.thought();
     if (c.text && !this.silent)
       this.send({ type: 'chunk', reqId: this.reqId, text: c.text, tokens: 0, kind: 'thought' });
   };

@@ -10,11 +10,6 @@ import { CortexError } from '../errors';
 /** Keys that address an object's prototype in JavaScript; never meaningful in an API body. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The path of the first prototype-named key in a parsed value, or null (iterative walk). */
-export function forbiddenKeyPath(value: unknown): string | null {
-  return checkParsed(value, Infinity).forbidden;
-}
-
 /** One node of the walk; a key's path is spelled out only for the key that is refused. */
 interface Visit {
   v: unknown;
