@@ -86,7 +86,7 @@ export class InferenceController {
       modelId: dto.model,
       mode: 'chat',
       session: map.sessionKey(session),
-      messages: map.toWorkerMessages(dto.messages),
+      messages: map.toWorkerMessages(dto.messages, dto.continue_final_message === true),
       ...map.toWorkerTools(dto),
       params: { ...map.toSampling(dto), thoughtTokens: map.thoughtBudget(dto) },
     };
@@ -257,7 +257,7 @@ export class InferenceController {
       description: t.function.description,
       parameters: t.function.parameters,
     }));
-    const messages = dto.messages ? map.toWorkerMessages(dto.messages) : undefined;
+    const messages = dto.messages ? map.toWorkerMessages(dto.messages, dto.continue_final_message === true) : undefined;
     const out = await this.inference.run(dto.model, disconnectSignal(reply), false, (record, sup) =>
       sup.tokenize({ type: 'tokenize', modelId: record.id, text, messages, tools, withPrompt: dto.with_prompt }),
     );

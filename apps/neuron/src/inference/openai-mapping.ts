@@ -27,10 +27,11 @@ function text(content: ChatMessageDto['content'], path: string): string {
     .join('\n');
 }
 
-export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
+/** `continueLast`: the last message is an answer cut short, to go on with (continue_final_message). */
+export function toWorkerMessages(messages: ChatMessageDto[], continueLast = false): WorkerMessage[] {
   if (messages.length === 0)
     throw invalidField('messages', 'messages: expected at least one message, got an empty array');
-  return messages.map((m, i): WorkerMessage => {
+  const out = messages.map((m, i): WorkerMessage => {
     const path = `messages[${i}].content`;
     switch (m.role) {
       case 'system':
@@ -63,6 +64,19 @@ export function toWorkerMessages(messages: ChatMessageDto[]): WorkerMessage[] {
         return { role: 'tool', toolCallId: m.tool_call_id, content: text(m.content, path) };
     }
   });
+  if (continueLast) {
+    const last = out.at(-1)!;
+    const param = 'continue_final_message';
+    if (last.role !== 'assistant')
+      throw invalidField(param, `${param}: expected the last message to be the assistant's answer, got ${last.role}`);
+    if (last.toolCalls?.length)
+      throw invalidField(
+        param,
+        `${param}: the answer to go on with cannot carry tool_calls (calls are generated whole)`,
+      );
+    last.partial = true;
+  }
+  return out;
 }
 
 export function toWorkerTools(dto: ChatCompletionDto): {

@@ -72,3 +72,52 @@ describe(isNativeFault.name, () => {
     expect(isNativeFault(new Error(message))).toBe(native);
   });
 });
+
+describe('a partial answer (continue_final_message)', () => {
+  it('is the response the model goes on writing, its thought open while nothing came after it', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: '', thought: 'The user', partial: true },
+    ]);
+    expect(sut).toEqual([
+      { type: 'user', text: 'hi' },
+      { type: 'model', response: [{ type: 'segment', segmentType: 'thought', text: 'The user', ended: false }] },
+    ]);
+  });
+
+  it('closes the thought once text came after it, and goes on from the text', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hel', thought: 'Greet.', partial: true },
+    ]);
+    expect(sut.at(-1)).toEqual({
+      type: 'model',
+      response: [{ type: 'segment', segmentType: 'thought', text: 'Greet.', ended: true }, 'Hel'],
+    });
+  });
+
+  it('after tool results, goes on with the response the results continued', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'ls' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'bash', arguments: '{}' }] },
+      { role: 'tool', toolCallId: 'c1', content: 'a b' },
+      { role: 'assistant', content: 'The files', partial: true },
+    ]);
+    expect(sut).toEqual([
+      { type: 'user', text: 'ls' },
+      {
+        type: 'model',
+        response: [{ type: 'functionCall', name: 'bash', params: {}, result: 'a b' }, 'The files'],
+      },
+    ]);
+  });
+
+  it('is an answer like any other when it is not the last message', () => {
+    const sut = toChatHistory([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hello', partial: true },
+      { role: 'user', content: 'again' },
+    ]);
+    expect(sut.at(-1)).toEqual({ type: 'model', response: [] });
+  });
+});

@@ -5,14 +5,15 @@
  * earlier thought comes back as the response's thought segment. A conversation that ends with tool
  * results asks the model to go on with that same response (as node-llama-cpp does after a call),
  * not to start a new one: templates render the results, then the model's continuation, with the
- * thought of that turn kept.
+ * thought of that turn kept. A partial last answer (a stream resumed after a fault elsewhere) is the
+ * response the model goes on writing: its thought left open when no text or call came after it.
  * Pure and structural (no node-llama-cpp import), so it is unit-tested directly.
  */
 import type { WorkerMessage } from '@app/core';
 
 export type HistoryFunctionCall = { type: 'functionCall'; name: string; params: unknown; result: unknown };
 /** A thought the model had, rendered back through its template's thought segment. */
-export type HistoryThought = { type: 'segment'; segmentType: 'thought'; text: string; ended: true };
+export type HistoryThought = { type: 'segment'; segmentType: 'thought'; text: string; ended: boolean };
 export type HistoryItem =
   | { type: 'system'; text: string }
   | { type: 'user'; text: string }
@@ -36,16 +37,20 @@ export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[]
   const pendingCalls = new Map<string, HistoryFunctionCall>();
   let continues = false;
   for (const m of messages) {
+    // A partial answer right after tool results goes on with the response those results continued.
+    const onward = continues && m.role === 'assistant' && m.partial === true;
     continues = false;
     if (m.role === 'user') items.push({ type: 'user', text: m.content });
     if (m.role === 'assistant') {
+      continues = m.partial === true;
+      const open = continues && !m.content && !m.toolCalls?.length;
       const thought: HistoryThought[] = m.thought
-        ? [{ type: 'segment', segmentType: 'thought', text: m.thought, ended: true }]
+        ? [{ type: 'segment', segmentType: 'thought', text: m.thought, ended: !open }]
         : [];
-      const response: HistoryItem & { type: 'model' } = {
-        type: 'model',
-        response: [...thought, ...(m.content ? [m.content] : [])],
-      };
+      const last = items.at(-1);
+      const response: HistoryItem & { type: 'model' } =
+        onward && last?.type === 'model' ? last : { type: 'model', response: [] };
+      response.response.push(...thought, ...(m.content ? [m.content] : []));
       for (const call of m.toolCalls ?? []) {
         const fc: HistoryFunctionCall = {
           type: 'functionCall',
@@ -56,7 +61,7 @@ export function toChatHistory(messages: readonly WorkerMessage[]): HistoryItem[]
         pendingCalls.set(call.id, fc);
         response.response.push(fc);
       }
-      items.push(response);
+      if (response !== last) items.push(response);
     }
     if (m.role === 'tool') {
       const call = pendingCalls.get(m.toolCallId);

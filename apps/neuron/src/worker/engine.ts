@@ -158,7 +158,13 @@ export class WorkerEngine {
     if (msg.mode !== 'chat') return { tokens: entry.model.tokenize(msg.prompt ?? '') as number[] };
     const history = historyOf(entry, msg.messages);
     const functions = msg.toolChoice === 'none' ? undefined : toFunctions(msg.tools);
-    return { tokens: promptTokens(entry, history, functions), history, functions };
+    const tokens = promptTokens(entry, history, functions);
+    const last = msg.messages?.at(-1);
+    if (last?.role !== 'assistant' || !last.partial) return { tokens, history, functions };
+    // An answer cut short and given back: its tokens are the answer's, not the prompt's.
+    const before = promptTokens(entry, historyOf(entry, msg.messages!.slice(0, -1)), functions).length;
+    const carriedThought = last.thought ? entry.model.tokenize(last.thought).length : 0;
+    return { tokens, history, functions, carried: Math.max(0, tokens.length - before), carriedThought };
   }
 
   /** Counts without a sequence: rendering the template needs none, and all may be busy generating. */

@@ -26,6 +26,13 @@ export interface Prompt {
   tokens: number[];
   history?: ChatHistoryItem[];
   functions?: ChatModelFunctions;
+  /**
+   * Tokens of a partial answer the history ends with (continue_final_message): part of the answer,
+   * so they count against max_tokens and as completion tokens, not as prompt.
+   */
+  carried?: number;
+  /** Of those, the thought's tokens (reasoning tokens of the whole answer). */
+  carriedThought?: number;
 }
 
 export class Generation {
@@ -78,8 +85,10 @@ export class Generation {
     });
     try {
       const history = prompt.history ?? [];
-      const promptTokens = prompt.tokens.length;
-      const maxTokens = this.clampMaxTokens(entry, promptTokens, msg.params.maxTokens);
+      const carried = prompt.carried ?? 0;
+      const promptTokens = prompt.tokens.length - carried;
+      const left = Math.max(1, msg.params.maxTokens - carried);
+      const maxTokens = this.clampMaxTokens(entry, prompt.tokens.length, left);
       const grammar = await this.grammar(msg.params.jsonSchema);
       const calls = functions
         ? {
@@ -109,14 +118,16 @@ export class Generation {
         ...cut.map((c) => ({ id: callId(msg.reqId, c.index), name: c.name, arguments: c.args })),
       ];
       const reasoning = thoughtsOf(res.fullResponse);
+      const reasoningTokens = counter.reasoningTokens + (prompt.carriedThought ?? 0);
       return {
         text: answerText(res.fullResponse),
-        ...(reasoning ? { reasoning, reasoningTokens: counter.reasoningTokens } : {}),
+        ...(reasoning ? { reasoning } : {}),
+        ...(reasoning || reasoningTokens ? { reasoningTokens } : {}),
         finishReason: stop === 'maxTokens' ? 'length' : toolCalls.length ? 'tool_calls' : 'stop',
         ...(stop === 'customStopTrigger' ? { matchedStop: res.metadata.customStopTrigger.join('') } : {}),
         ...(toolCalls.length ? { toolCalls } : {}),
         promptTokens,
-        ...counter.totals(),
+        ...counted(counter.totals(), carried),
       };
     } finally {
       chat.dispose({ disposeSequence: false });
@@ -153,6 +164,11 @@ export class Generation {
       completion.dispose({ disposeSequence: false });
     }
   }
+}
+
+/** A continued answer's totals: the tokens it was given count as generated. */
+function counted<T extends { completionTokens: number }>(totals: T, carried: number): T {
+  return { ...totals, completionTokens: totals.completionTokens + carried };
 }
 
 function assertNotAborted(stopReason: string): void {

@@ -190,6 +190,8 @@ export interface TokenizeRequest {
   tools?: unknown[];
   /** Also answer the rendered prompt (what the chat template makes of the messages and tools). */
   with_prompt?: boolean;
+  /** The last message is an answer cut short, as chat's continue_final_message counts it. */
+  continue_final_message?: boolean;
 }
 
 /** POST /v1/tokenize */

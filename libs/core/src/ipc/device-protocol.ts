@@ -15,7 +15,17 @@ export interface ChatToolCall {
 export type WorkerMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls?: ChatToolCall[]; thought?: string }
+  | {
+      role: 'assistant';
+      content: string;
+      toolCalls?: ChatToolCall[];
+      thought?: string;
+      /**
+       * The answer being written, cut short (continue_final_message): the model goes on from its
+       * last token, inside the thought when no text came after it yet.
+       */
+      partial?: boolean;
+    }
   | { role: 'tool'; toolCallId: string; content: string };
 
 export interface WorkerTool {

@@ -64,6 +64,11 @@ export class ChatCompletionDto extends SamplingDto {
   @IsOptional() @OneOf(REASONING_EFFORTS) reasoning_effort?: ReasoningEffort;
   /** Most thought tokens, when a client gives a number (Anthropic's thinking budget_tokens). */
   @IsOptional() @IntAtLeast(0) thinking_budget?: number;
+  /**
+   * The last message is an assistant answer cut short (vLLM's name): the model goes on writing it,
+   * and max_tokens and usage count the whole answer, the part given included.
+   */
+  @IsOptional() @IsBool() continue_final_message?: boolean;
   /** false: at most one tool call per turn. */
   @IsOptional() @IsBool() parallel_tool_calls?: boolean;
   /** Only 1 is served: several choices would need several sequences per request. */

@@ -34,6 +34,8 @@ export class TokenizeDto implements TokenizeRequest {
   }>;
   /** Also answer the rendered prompt (what the chat template makes of the messages and tools). */
   @IsOptional() @IsBool() with_prompt?: boolean;
+  /** Count the prompt as a chat request with continue_final_message sees it. */
+  @IsOptional() @IsBool() continue_final_message?: boolean;
 }
 
 export class LoadModelDto implements LoadModelRequest {
