@@ -130,7 +130,7 @@ function bodyFor(path: string): fc.Arbitrary<string | undefined> {
     ...Object.keys(base),
     ...['stream', 'tools', 'tool_choice', 'system', 'n', 'logprobs', 'top_logprobs', 'device', 'force'],
     ...['reasoning_effort', 'thinking_budget', 'thinking', 'parallel_tool_calls', 'context_size', 'max_in_flight'],
-    ...['min_devices', 'devices', 'node', 'min_context', 'with_prompt'],
+    ...['min_devices', 'devices', 'node', 'min_context', 'with_prompt', 'continue_final_message'],
     ...(path === '/v1/responses'
       ? ['instructions', 'previous_response_id', 'text', 'reasoning', 'include', 'store', 'metadata', 'background']
       : []),
@@ -210,6 +210,7 @@ function headersFor(keys: string[]): fc.Arbitrary<Record<string, string>> {
       'x-forwarded-for': fc.constantFrom('10.0.0.1', '127.0.0.1'),
       'anthropic-version': printable,
       'x-cortex-fault': fc.constantFrom('none', 'bogus'),
+      'x-cortex-resume': fc.oneof(fc.constantFrom('on', 'off', 'ON', ''), printable),
     },
     { requiredKeys: [] },
   );

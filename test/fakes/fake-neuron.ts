@@ -8,7 +8,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CortexError, type NeuronDevice, type NeuronDiscovery, type NeuronHealth, type NeuronModel } from '@app/core';
-import { body, drained, fail, fakeToken, random, send, sleep } from './fake-tools';
+import { body, drained, fail, fakeToken, random, send, sleep, tokenIndexes } from './fake-tools';
 
 export interface FakeNeuronOptions {
   name?: string;
@@ -30,7 +30,10 @@ export interface FakeNeuronOptions {
   /** Routes (e.g. "POST /models/unload") that accept the request and never answer. */
   hang?: string[];
   loadMs?: number;
-  /** Fraction (0–1) of inference requests that fail: a 503 device_fault, or mid-stream an error frame. */
+  /**
+   * Fraction (0–1) of inference requests that fail: a 503 device_fault, or mid-stream an error frame
+   * halfway through (a continuation, continue_final_message, goes on after the answer it is given).
+   */
   failureRate?: number;
   /** Keep-alive comment interval of streams. */
   pingMs?: number;
@@ -104,7 +107,8 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
   async function chat(req: IncomingMessage, res: ServerResponse, b: Record<string, unknown>) {
     const m = models.get(String(b.model));
     if (!m) return fail(res, new CortexError('model_not_found', `model '${String(b.model)}' is not loaded`));
-    const failing = roll() < (opts.failureRate ?? 0);
+    // A continuation (a resumed answer) never fails, so a seeded failure is always survivable.
+    const failing = roll() < (opts.failureRate ?? 0) && b.continue_final_message !== true;
     if (failing && b.stream !== true) return fail(res, new CortexError('device_fault', `${m.device} faulted`));
     m.in_flight++;
     m.last_used_at = new Date().toISOString();
@@ -146,7 +150,10 @@ export async function startFakeNeuron(opts: FakeNeuronOptions = {}): Promise<Fak
     res.write(chunk({ role: 'assistant', content: '' }));
     if (opts.ttftMs) await sleep(opts.ttftMs);
     const failAt = failing ? Math.floor(n / 2) : -1;
-    for (let i = 0; i < n && !res.destroyed; i++) {
+    // continue_final_message: go on after the tokens the answer so far holds.
+    const last = (b.messages as Array<{ content?: unknown }> | undefined)?.at(-1);
+    const from = b.continue_final_message === true ? tokenIndexes(String(last?.content ?? '')).length : 0;
+    for (let i = from; i < n && !res.destroyed; i++) {
       if (i === failAt) break;
       // Honour backpressure like the real neuron: a full socket waits for drain.
       if (!res.write(chunk({ content: fakeToken(i, opts.tokenBytes) }))) await drained(res);

@@ -28,6 +28,7 @@ import { PollerModule } from './poller/poller.module';
 import { AnthropicAdapter } from './proxy/anthropic.adapter';
 import { CountTokensService } from './proxy/count-tokens.service';
 import { DispatcherService } from './proxy/dispatcher.service';
+import { ResumeService } from './proxy/resume.service';
 import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { RequestRecorder } from './proxy/request-recorder.service';
 import { ResponsesAdapter } from './proxy/responses.adapter';
@@ -84,6 +85,7 @@ export class GatewayModule {
         DrainService,
         ProxyPipeline,
         DispatcherService,
+        ResumeService,
         RequestRecorder,
         AnthropicAdapter,
         ResponsesAdapter,

@@ -27,6 +27,7 @@ export const G = {
   reloads: 'cortex_config_reloads_total',
   rateLimited: 'cortex_rate_limited_total',
   pollCycle: 'cortex_poll_cycle_seconds',
+  resumes: 'cortex_stream_resumes_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -46,6 +47,11 @@ export const gatewayMetricProviders = [
     labelNames: ['result'],
   }),
   makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
+  makeCounterProvider({
+    name: G.resumes,
+    help: 'Answers cut by a neuron fault and sent on to another replica: ok, no_replica (none could take it), diverged',
+    labelNames: ['model', 'result'],
+  }),
   makeCounterProvider({ name: G.errors, help: 'Requests that failed', labelNames: [...MODEL_NODE, 'reason'] }),
   makeCounterProvider({ name: G.coldStarts, help: 'Requests that had to load their model', labelNames: MODEL_NODE }),
   makeHistogramProvider({

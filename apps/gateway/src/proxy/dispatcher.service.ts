@@ -61,9 +61,19 @@ export class DispatcherService {
     private readonly recorder: RequestRecorder,
   ) {}
 
-  /** Routes and sends `x`; `waiting` runs before the request waits for a model to load. */
-  async dispatch(x: Exchange, client: Client, scope: RequestScope, waiting: () => void): Promise<Dispatch> {
-    const signal = scope.signal;
+  /**
+   * Routes and sends `x`; `waiting` runs before the request waits for a model to load. A resume
+   * skips the nodes that failed (`exclude`) and has its own deadline (`signal`).
+   */
+  async dispatch(
+    x: Exchange,
+    client: Client,
+    scope: RequestScope,
+    waiting: () => void,
+    opts: { exclude?: string[]; signal?: AbortSignal } = {},
+  ): Promise<Dispatch> {
+    const signal = opts.signal ?? scope.signal;
+    const skip = opts.exclude ?? [];
     const extra = callHeaders(client);
     const session = x.path === '/v1/embeddings' ? null : sessionKeyOf(client.headers, x.body);
     if (session) extra['x-cortex-session'] = session;
@@ -93,21 +103,21 @@ export class DispatcherService {
           upstream = bufferedResponse(upstream.status, upstream.headers, text);
         } else {
           this.fleet.removeModel(r.node.name, r.modelId);
-          return send(await routeOnce());
+          return send(await routeOnce(skip));
         }
       }
       this.recorder.sent(r, x.api);
       this.fleet.touch(r.node.name, r.modelId);
       return { route: r, upstream, sentAt, api: x.api };
     };
-    let route = await routeOnce();
+    let route = await routeOnce(skip);
     try {
       return await send(route);
     } catch (err) {
       if (!(err instanceof UpstreamError && err.connection) || signal.aborted) throw err;
       this.fleet.pollFailed(route.node.name, this.cfg.poller.unhealthy_after, err.message);
       this.recorder.connectFailed(route);
-      route = await routeOnce([route.node.name]);
+      route = await routeOnce([...skip, route.node.name]);
       try {
         return await send(route);
       } catch (again) {

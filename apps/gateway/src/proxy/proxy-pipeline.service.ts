@@ -2,8 +2,9 @@
  * One request pipeline for every dialect: the request's scope (drain, client gone), routing,
  * dispatch and retry, the event stream opened lazily (at once when the request must wait for a load,
  * so it pings meanwhile), each upstream payload parsed once, neuron errors turned into one
- * CortexError by their code, and the request's records. A dialect adapter only prepares the
- * Exchange: what to send, and its own frames and bodies.
+ * CortexError by their code, and the request's records. An answer cut by a neuron fault goes on on
+ * another replica (ResumeService, Transcript), spliced into the same stream. A dialect adapter only
+ * prepares the Exchange: what to send, and its own frames and bodies.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type CortexConfig, CortexError, sseLimits } from '@app/core';
@@ -18,7 +19,9 @@ import { DispatcherService } from './dispatcher.service';
 import type { Exchange } from './exchange';
 import { type Dispatch, RequestRecorder } from './request-recorder.service';
 import { RequestScope } from './request-scope';
+import { type Fault, ResumeService } from './resume.service';
 import { StreamObserver } from './stream-observer';
+import { Diverged, Transcript } from './transcript';
 
 function parsed(text: string): Record<string, unknown> | null {
   try {
@@ -40,6 +43,31 @@ class LazySink {
   }
 }
 
+/** What a request's answer has been so far, across the replicas that served it. */
+class Progress {
+  /** Nodes whose leg failed with a fault. */
+  readonly failed: string[] = [];
+  resumes = 0;
+
+  constructor(
+    readonly allowance: number,
+    /** A streamed chat answer as its client was sent it (null: nothing to continue from). */
+    readonly transcript: Transcript | null,
+  ) {}
+
+  get canResume(): boolean {
+    return this.resumes < this.allowance && !this.transcript?.finished;
+  }
+
+  /** The request for the next replica: the continuation of what was sent, or the request again. */
+  next(x: Exchange): Exchange {
+    const t = this.transcript;
+    return t?.started ? { ...x, body: t.continuation(x.body as Record<string, unknown>), raw: undefined } : x;
+  }
+}
+
+const DONE_FRAME = 'data: [DONE]\n\n';
+
 @Injectable()
 export class ProxyPipeline {
   private readonly log = new Logger('Proxy');
@@ -49,18 +77,20 @@ export class ProxyPipeline {
     private readonly drain: DrainService,
     private readonly dispatcher: DispatcherService,
     private readonly recorder: RequestRecorder,
+    private readonly resume: ResumeService,
   ) {}
 
   async run(x: Exchange, client: Client): Promise<void> {
+    const allowance = this.resume.allowance(x, client);
     const scope = new RequestScope(client, (stop) => this.drain.enter(stop));
     try {
-      await this.serve(x, client, scope);
+      await this.serve(x, client, scope, allowance);
     } finally {
       scope.close();
     }
   }
 
-  private async serve(x: Exchange, client: Client, scope: RequestScope): Promise<void> {
+  private async serve(x: Exchange, client: Client, scope: RequestScope, allowance: number): Promise<void> {
     const events = new LazySink(() => {
       const sink = client.openStream({
         ...sseLimits(this.cfg.limits),
@@ -70,81 +100,180 @@ export class ProxyPipeline {
       if (x.start) void sink.write(x.start());
       return sink;
     });
-    let d: Dispatch;
+    const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null);
+    let d: Dispatch | null;
     try {
       d = await this.dispatcher.dispatch(x, client, scope, () => x.stream && events.open());
     } catch (err) {
-      const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
-      if (!events.opened) throw e;
-      return events.opened.end(x.fail(e));
+      const node = ResumeService.brokeAt(err);
+      const again =
+        node && progress.canResume && !scope.signal.aborted ? await this.again(x, client, scope, progress, node) : null;
+      if (!again) {
+        const e = scope.shuttingDown ? scope.failure(err, 'none')! : toCortexError(err);
+        if (!events.opened) throw e;
+        return events.opened.end(x.fail(e));
+      }
+      d = again;
     }
-    const sse = String(d.upstream.headers['content-type'] ?? '').includes('text/event-stream');
-    if (d.upstream.status < 400 && sse) return this.stream(x, d, client, scope, events.open());
-    return this.whole(x, d, client, scope, events.opened);
+    for (;;) {
+      const sse = String(d.upstream.headers['content-type'] ?? '').includes('text/event-stream');
+      const fault =
+        d.upstream.status < 400 && sse
+          ? await this.stream(x, d, client, scope, events.open(), progress)
+          : await this.whole(x, d, client, scope, events.opened, progress);
+      if (!fault) return;
+      const again = await this.again(x, client, scope, progress, fault.node);
+      if (!again) {
+        // No replica could go on: the answer ends as it would have without resuming.
+        if (events.opened) return this.endStream(x, events.opened, fault.error);
+        throw fault.error;
+      }
+      d = again;
+    }
   }
 
-  /** An upstream event stream, parsed once: observed, and passed through or translated. */
-  private async stream(x: Exchange, d: Dispatch, client: Client, scope: RequestScope, sink: EventSink) {
-    const obs = new StreamObserver();
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    let failure: string | undefined;
-    try {
-      for await (const chunk of d.upstream.body) {
-        let out = '';
-        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
-          if (item.kind === 'done') {
-            if (!x.passThrough) out += x.end();
-            continue;
-          }
-          const json = parsed(item.data);
-          obs.observe(json);
-          if (x.passThrough) continue;
-          out += json?.error ? x.fail(neuronError(null, json, 'upstream error')) : x.data({ raw: item.data, json });
-        }
-        await sink.write(x.passThrough ? (chunk as Buffer) : out);
-      }
-      if (!x.passThrough) await sink.write(x.end());
-    } catch (err) {
-      const e = scope.failure(err, d.route.node.name);
-      failure = e ? e.code : 'client_disconnect';
-      if (e) {
-        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
-        await sink.write(x.fail(e));
-      }
-    }
-    this.recorder.finish(d, obs, client, failure);
+  /** The next replica's leg, or null when none could take it. */
+  private async again(x: Exchange, client: Client, scope: RequestScope, p: Progress, node: string) {
+    p.failed.push(node);
+    p.resumes++;
+    return this.resume.dispatch(p.next(x), client, scope, p.failed);
+  }
+
+  private endStream(x: Exchange, sink: EventSink, e: CortexError): void {
+    void sink.write(x.fail(e));
     x.done?.();
     sink.end();
   }
 
-  /** A whole answer: JSON, or an error the neuron answered (ending a stream already open with it). */
-  private async whole(x: Exchange, d: Dispatch, client: Client, scope: RequestScope, sink?: EventSink) {
+  /**
+   * An upstream event stream, parsed once: observed, and passed through or translated. Returns the
+   * fault when another replica may go on (the stream is left open for it).
+   */
+  private async stream(
+    x: Exchange,
+    d: Dispatch,
+    client: Client,
+    scope: RequestScope,
+    sink: EventSink,
+    p: Progress,
+  ): Promise<Fault | null> {
+    const obs = new StreamObserver();
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    const t = p.transcript;
+    // A continuation's chunks are rewritten, so they are framed again; a first leg passes bytes through.
+    const spliced = p.resumes > 0;
+    const raw = x.passThrough && !spliced;
+    // Passed through whole events only: a fault must not leave half an event with the client.
+    let held: Buffer | null = null;
+    let failure: string | undefined;
+    let fault: Fault | null = null;
+    try {
+      for await (const chunk of d.upstream.body) {
+        let out = '';
+        let refused: CortexError | null = null;
+        for (const item of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
+          if (item.kind === 'done') {
+            out += x.passThrough ? DONE_FRAME : x.end();
+            continue;
+          }
+          let json = parsed(item.data);
+          let data = item.data;
+          if (json?.error) {
+            const e = neuronError(null, json, 'upstream error');
+            if (t && ResumeService.isFault(e) && p.canResume) {
+              refused = e;
+              break;
+            }
+            obs.observe(json);
+            out += x.fail(e);
+            continue;
+          }
+          if (spliced && t) {
+            json = t.splice(json);
+            if (!json) continue;
+            data = JSON.stringify(json);
+          } else t?.note(json);
+          obs.observe(json);
+          out += x.passThrough ? `data: ${data}\n\n` : x.data({ raw: data, json });
+        }
+        if (refused) {
+          await sink.write(out);
+          fault = { error: refused, node: d.route.node.name };
+          failure = refused.code;
+          break;
+        }
+        if (raw && !t) await sink.write(chunk as Buffer);
+        else if (raw) {
+          const all: Buffer = held ? Buffer.concat([held, chunk as Buffer]) : (chunk as Buffer);
+          const cut = all.lastIndexOf('\n\n') + 2;
+          held = cut < all.length ? all.subarray(cut) : null;
+          if (cut > 1) await sink.write(all.subarray(0, cut));
+        } else if (out) await sink.write(out);
+      }
+      if (!fault && !x.passThrough) await sink.write(x.end());
+    } catch (err) {
+      const e =
+        err instanceof Diverged
+          ? new CortexError('upstream_stream_error', err.message)
+          : scope.failure(err, d.route.node.name);
+      failure = e ? e.code : 'client_disconnect';
+      if (err instanceof Diverged) this.resume.count(d.route.modelId, 'diverged');
+      else if (e && t && e.code === 'upstream_stream_error' && p.canResume)
+        fault = { error: e, node: d.route.node.name };
+      if (e && !fault) {
+        this.log.warn(`stream from ${d.route.node.name} ended early: ${e.message}`);
+        await sink.write(x.fail(e));
+      }
+    }
+    this.recorder.finish(d, obs, client, failure, p.resumes);
+    if (fault) return fault;
+    x.done?.();
+    sink.end();
+    return null;
+  }
+
+  /**
+   * A whole answer: JSON, or an error the neuron answered (ending a stream already open with it).
+   * Returns the fault when another replica may answer instead (nothing was sent yet).
+   */
+  private async whole(
+    x: Exchange,
+    d: Dispatch,
+    client: Client,
+    scope: RequestScope,
+    sink: EventSink | undefined,
+    p: Progress,
+  ): Promise<Fault | null> {
     const obs = new StreamObserver();
     let text: string;
     try {
       text = await d.upstream.body.text();
     } catch (err) {
       const e = scope.failure(err, d.route.node.name);
-      this.recorder.finish(d, obs, client, e?.code ?? 'client_disconnect');
-      if (!e) return;
-      if (sink) return sink.end(x.fail(e));
+      this.recorder.finish(d, obs, client, e?.code ?? 'client_disconnect', p.resumes);
+      if (!e) return null;
+      if (p.canResume) return { error: e, node: d.route.node.name };
+      if (sink) return (this.endStream(x, sink, e), null);
       throw e;
     }
     const json = parsed(text);
     obs.observe(json);
-    this.recorder.finish(d, obs, client);
+    this.recorder.finish(d, obs, client, undefined, p.resumes);
     const status = d.upstream.status;
     const type = String(d.upstream.headers['content-type'] ?? 'application/json');
     if (status >= 400) {
       const e = neuronError(status, json, `upstream returned HTTP ${status}`, retryAfter(d.upstream.headers));
-      if (sink) return sink.end(x.fail(e));
+      if (p.canResume && ResumeService.isFault(e)) return { error: e, node: d.route.node.name };
+      if (sink) return (this.endStream(x, sink, e), null);
       if (!x.passThrough) throw e;
       const retry = d.upstream.headers['retry-after'];
-      return client.send(status, text, { 'content-type': type, ...(retry ? { 'retry-after': String(retry) } : {}) });
+      await client.send(status, text, { 'content-type': type, ...(retry ? { 'retry-after': String(retry) } : {}) });
+      return null;
     }
-    if (sink) return sink.end(x.fail(new CortexError('upstream_error', 'upstream did not stream')));
-    if (x.passThrough) return client.send(status, text, { 'content-type': type });
-    return client.send(200, x.answer(json ?? text));
+    if (sink) return (this.endStream(x, sink, new CortexError('upstream_error', 'upstream did not stream')), null);
+    if (x.passThrough) await client.send(status, text, { 'content-type': type });
+    else await client.send(200, x.answer(json ?? text));
+    return null;
   }
 }

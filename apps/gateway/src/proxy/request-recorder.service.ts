@@ -42,8 +42,8 @@ export class RequestRecorder {
     this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
   }
 
-  /** The answer was passed on (or cut short by `failure`). */
-  finish(d: Dispatch, obs: StreamObserver, client: Client, failure?: string): void {
+  /** The answer was passed on (or cut short by `failure`); `resumes`: replicas that went on with it before this one. */
+  finish(d: Dispatch, obs: StreamObserver, client: Client, failure?: string, resumes = 0): void {
     const labels = { model: d.route.modelId, node: d.route.node.name };
     client.log({
       api: d.api,
@@ -54,6 +54,7 @@ export class RequestRecorder {
       cold_start: d.route.coldStart,
       upstream_status: d.upstream.status,
       ...(failure ? { error: failure } : {}),
+      ...(resumes ? { resumed: resumes } : {}),
       ...(obs.usage ? usageFields(obs.usage) : {}),
       ...(obs.firstTokenAt !== null ? { ttft_ms: Math.round(obs.firstTokenAt - d.sentAt) } : {}),
     });

@@ -125,6 +125,14 @@ export class ResponsesSection {
   @IntAtLeast(1) store_ttl_s = 3600;
 }
 
+/** A stream whose neuron fails mid-answer continues on another replica (see docs/resume.md). */
+export class ResumeSection {
+  /** Resumes one request may take; 0 turns resuming off (the client gets the error frame at once). */
+  @IntAtLeast(0) max_attempts = 1;
+  /** How long a resume may take to find a replica and get its first byte before the stream ends with the error. */
+  @IntAtLeast(1) deadline_s = 60;
+}
+
 export class CortexConfig {
   /** Path of models.toml, relative to cortex.toml; unset = no catalogue (only what neurons hold). */
   @IsOptional() @IsNonEmptyString() models_config?: string;
@@ -137,6 +145,7 @@ export class CortexConfig {
   @ValidateNested() @Type(() => LimitsSection) limits = new LimitsSection();
   @ValidateNested() @Type(() => ResponsesSection) responses = new ResponsesSection();
   @ValidateNested() @Type(() => SessionsRoutingSection) sessions = new SessionsRoutingSection();
+  @ValidateNested() @Type(() => ResumeSection) resume = new ResumeSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);

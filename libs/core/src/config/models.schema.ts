@@ -6,6 +6,7 @@ import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import {
   EachOneOf,
+  IsBool,
   IntAtLeast,
   IsModelSource,
   IsNonEmptyString,
@@ -47,6 +48,8 @@ export class ModelEntry {
   @IsOptional() @EachOneOf([...CAPABILITIES, ...Object.keys(NOT_YET)]) capabilities?: Capability[];
   /** Unload after this many idle seconds; overrides eviction.idle_unload_after_s. */
   @IsOptional() @IntAtLeast(0) ttl_s?: number;
+  /** false: a stream cut by a neuron fault ends with the error instead of continuing on another replica. */
+  @IsOptional() @IsBool() resume?: boolean;
 }
 
 export class ModelsConfig {

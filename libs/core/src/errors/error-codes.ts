@@ -78,3 +78,15 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export function kindOf(code: ErrorCode): ErrorKind {
   return ERROR_CODES[code];
 }
+
+/**
+ * A neuron's answers that mean its device or process failed, not the request: an answer cut by one
+ * of them may go on on another replica (the gateway's resume). Never a client error or a cancellation.
+ */
+export const FAULT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'device_fault',
+  'device_recovering',
+  'device_failed',
+  'model_recovering',
+  'shutting_down',
+]);
