@@ -161,8 +161,18 @@ async function main(): Promise<void> {
     '| | p50 | p90 | max |',
     '| --- | --- | --- | --- |',
     `| gap between chunks, uninterrupted | ${f(median(gaps))} ms | ${f(percentile(gaps, 90))} ms | ${f(Math.max(...gaps))} ms |`,
-    `| TTFT of a fresh request | ${f(median(plain.map((r) => r.ttft)))} ms | ${f(percentile(plain.map((r) => r.ttft), 90))} ms | ${f(Math.max(...plain.map((r) => r.ttft)))} ms |`,
-    `| longest gap between chunks, uninterrupted | ${f(median(plain.map((r) => Math.max(...r.gaps))))} ms | ${f(percentile(plain.map((r) => Math.max(...r.gaps)), 90))} ms | ${f(Math.max(...gaps))} ms |`,
+    `| TTFT of a fresh request | ${f(median(plain.map((r) => r.ttft)))} ms | ${f(
+      percentile(
+        plain.map((r) => r.ttft),
+        90,
+      ),
+    )} ms | ${f(Math.max(...plain.map((r) => r.ttft)))} ms |`,
+    `| longest gap between chunks, uninterrupted | ${f(median(plain.map((r) => Math.max(...r.gaps))))} ms | ${f(
+      percentile(
+        plain.map((r) => Math.max(...r.gaps)),
+        90,
+      ),
+    )} ms | ${f(Math.max(...gaps))} ms |`,
     `| **longest gap after the kill (the resume's stall)** | **${f(median(resumeMs))} ms** | ${f(percentile(resumeMs, 90))} ms | ${f(Math.max(...resumeMs))} ms |`,
     `| whole answer, uninterrupted | ${f(median(plain.map((r) => r.total)))} ms | | |`,
     `| whole answer, resumed | ${f(median(resumed.map((r) => r.total)))} ms | | |`,
