@@ -249,7 +249,17 @@ describe.each(GROUPS)('a stream survives its neuron ($name): resumed on another 
   /** Both replicas serve the model again (after a kill their worker restarts and reloads it). */
   const bothReady = async () => {
     for (const n of [a, b]) await n.waitStatus('w', 'loaded', 60_000);
-    await new Promise((r) => setTimeout(r, 800)); // the gateways' polls (every 200 ms) see it too
+    // …and the gateways' polls have seen it (a replica still `recovering` there could take nothing).
+    for (const g of [gw, solo]) {
+      await until(async () => {
+        const f = (
+          await json<{ neurons: Array<{ healthy: boolean; models: Array<{ id: string; status: string }> }> }>(
+            `${g.url}/admin/fleet`,
+          )
+        ).body;
+        return f.neurons.every((n) => n.healthy && n.models.some((m) => m.id === 'w' && m.status === 'loaded'));
+      }, 30_000);
+    }
   };
 
   /** SIGKILL the device worker of whichever neuron is generating; the kill's time. */

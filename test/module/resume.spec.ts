@@ -30,12 +30,12 @@ const piece = (id: string, delta: object, finish: string | null = null) => ({
 const usage = (id: string) => ({ ...piece(id, {}), choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } });
 
 /** Two replicas; whichever serves first fails as `first` says, the continuation answers as `then` says. */
-async function fleet(first: Answer, then: Answer, extra = '') {
+async function fleet(first: Answer, then: Answer, extra = '', models = '') {
   const client = new FakeNeuronClient();
   for (const n of ['a', 'b']) client.node(n, { devices: [device('gpu0', 1000)], models: [model('m', 'gpu0', 40)] });
   const answer: Answer = (req) => (client.forwarded.length === 1 ? first(req) : then(req));
   client.answers.set('a', answer).set('b', answer);
-  h = await gatewayHarness(client, '', extra);
+  h = await gatewayHarness(client, models, extra);
   return { client };
 }
 
@@ -112,7 +112,7 @@ describe('gateway module: a stream survives its neuron', () => {
     expect(client.forwarded[1]!.body.continue_final_message).toBeUndefined();
   });
 
-  it('never resumes a client error, nor when the caller or the config says no', async () => {
+  it('never resumes a client error, nor when the caller, the config or the model says no', async () => {
     let c = await fleet(
       () => jsonAnswer(400, new CortexError('invalid_body', 'messages: bad').toOpenAI()),
       () => jsonAnswer(200, {}),
@@ -131,6 +131,16 @@ describe('gateway module: a stream survives its neuron', () => {
     expect(r.events().at(-1)).toMatchObject({ error: { code: 'device_fault' } });
     expect(c.client.forwarded).toHaveLength(1);
     expect((await h!.post('/v1/chat/completions', ask, { 'x-cortex-resume': 'later' })).status).toBe(400);
+    await h!.close();
+    c = await fleet(
+      cut,
+      () => sseAnswer([]),
+      '',
+      '[[models]]\nid = "m"\nsource = "m.gguf"\nvram_mb = 40\nresume = false\n',
+    );
+    r = await h!.post('/v1/chat/completions', ask);
+    expect(r.events().at(-1)).toMatchObject({ error: { code: 'device_fault' } });
+    expect(c.client.forwarded).toHaveLength(1);
   });
 
   it('ends with an error, not arguments that do not parse, when a regenerated tool call differs from what was sent', async () => {
