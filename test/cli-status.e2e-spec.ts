@@ -74,4 +74,38 @@ describe('cortex status and load', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ model: 'other', node: 'n', cold_start: true });
     expect(r.stderr).toBe('');
   });
+
+  it('usage: what the answers’ usage said, per account, key, model and day, as a table or JSON', async () => {
+    const since = new Date().toISOString().slice(0, 10);
+    for (const max of [3, 4]) {
+      const res = await fetch(`${ok.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', max_tokens: max, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const json = await cortex(ok.url, 'usage', '--json', '--since', since);
+    expect(json.status, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as { data: Array<Record<string, unknown>>; since: string };
+    expect(report.since).toBe(since);
+    // The fake neuron answers 5 prompt tokens and max_tokens completion tokens.
+    expect(report.data.find((r) => r.model === 'chat')).toMatchObject({
+      account: 'anonymous',
+      requests: 2,
+      prompt_tokens: 10,
+      completion_tokens: 7,
+      errors: 0,
+    });
+    const table = await cortex(ok.url, 'usage');
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(
+      /^day +account +key +model +requests +prompt +cached +completion +reasoning +errors$/m,
+    );
+    expect(table.stdout).toMatch(new RegExp(`^${since} +anonymous +anonymous +chat +2 +10 +0 +7 +0 +0$`, 'm'));
+    expect(table.stdout).toMatch(/^total +2 +10 +0 +7 +0 +0$/m);
+    const bad = await cortex(ok.url, 'usage', '--since', 'last week');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--since: expected a UTC day as YYYY-MM-DD/);
+  });
 });

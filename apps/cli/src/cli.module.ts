@@ -10,6 +10,7 @@ import { LaunchCommand } from './commands/launch.command';
 import { LoadCommand, PinCommand, UnloadCommand, UnpinCommand } from './commands/lifecycle.commands';
 import { MakeModelCommand } from './commands/make-model.command';
 import { ModelsCommand } from './commands/models.command';
+import { UsageCommand } from './commands/usage.command';
 import { NeuronCommand } from './commands/neuron.command';
 import { ServeCommand } from './commands/serve.command';
 import { StatusCommand } from './commands/status.command';
@@ -27,6 +28,7 @@ import { ProgramName } from './support/program-name';
     UpCommand,
     StatusCommand,
     ModelsCommand,
+    UsageCommand,
     LoadCommand,
     UnloadCommand,
     PinCommand,

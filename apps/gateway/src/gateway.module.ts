@@ -29,6 +29,7 @@ import { AnthropicAdapter } from './proxy/anthropic.adapter';
 import { CountTokensService } from './proxy/count-tokens.service';
 import { DispatcherService } from './proxy/dispatcher.service';
 import { ResumeService } from './proxy/resume.service';
+import { MemoryUsageLedger, UsageLedger } from './usage/usage-ledger';
 import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { RequestRecorder } from './proxy/request-recorder.service';
 import { ResponsesAdapter } from './proxy/responses.adapter';
@@ -87,6 +88,7 @@ export class GatewayModule {
         DispatcherService,
         ResumeService,
         RequestRecorder,
+        { provide: UsageLedger, useFactory: () => new MemoryUsageLedger() },
         AnthropicAdapter,
         ResponsesAdapter,
         CountTokensService,

@@ -1,16 +1,18 @@
 /**
  * The admin API the CLI and the fleet page use: GET /admin/fleet, GET /admin/requests,
- * POST /admin/models/{load,place,unload,pin,unpin} (place: a dry run of a cold load). Always
- * behind a key once keys are configured.
+ * GET /admin/usage, POST /admin/models/{load,place,unload,pin,unpin} (place: a dry run of a cold
+ * load). Always behind a key once keys are configured.
  */
-import { Body, Controller, Get, HttpCode, Inject, Post, UseFilters, UseGuards } from '@nestjs/common';
-import type { CortexConfig } from '@app/core';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import type { CortexConfig, UsageReport } from '@app/core';
 import { AdminRoute, ApiKeyGuard } from '../auth/api-key.guard';
 import { fleetSummary } from '../page/fleet-view';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { OpenAIErrorFilter } from '../errors/error.filters';
 import { RequestJournal } from '../metrics/request-journal';
 import { FleetStateService } from '../fleet/fleet-state.service';
+import { UsageLedger } from '../usage/usage-ledger';
+import { usageReport } from '../usage/usage-query';
 import { AdminService } from './admin.service';
 
 @Controller('admin')
@@ -23,7 +25,14 @@ export class AdminController {
     private readonly fleet: FleetStateService,
     private readonly admin: AdminService,
     private readonly journal: RequestJournal,
+    private readonly ledger: UsageLedger,
   ) {}
+
+  /** What each account's keys used of each model per UTC day (since, until: YYYY-MM-DD, included). */
+  @Get('usage')
+  usage(@Query() query: Record<string, unknown>): UsageReport {
+    return usageReport(this.ledger, query);
+  }
 
   /** The last requests' log lines and fleet events (evictions), for the fleet page. */
   @Get('requests')

@@ -17,7 +17,7 @@ import { neuronError } from '../upstream/upstream-error';
 import type { Client, EventSink } from './client';
 import { DispatcherService } from './dispatcher.service';
 import type { Exchange } from './exchange';
-import { type Dispatch, RequestRecorder } from './request-recorder.service';
+import { type Dispatch, type Outcome, RequestRecorder } from './request-recorder.service';
 import { RequestScope } from './request-scope';
 import { type Fault, ResumeService } from './resume.service';
 import { StreamObserver } from './stream-observer';
@@ -48,6 +48,8 @@ class Progress {
   /** Nodes whose leg failed with a fault. */
   readonly failed: string[] = [];
   resumes = 0;
+  /** How the last leg ended (none: no neuron took the request). */
+  outcome: Outcome | null = null;
 
   constructor(
     readonly allowance: number,
@@ -82,15 +84,20 @@ export class ProxyPipeline {
 
   async run(x: Exchange, client: Client): Promise<void> {
     const allowance = this.resume.allowance(x, client);
+    const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null);
     const scope = new RequestScope(client, (stop) => this.drain.enter(stop));
     try {
-      await this.serve(x, client, scope, allowance);
+      await this.serve(x, client, scope, progress);
+    } catch (err) {
+      progress.outcome = { model: progress.outcome?.model ?? x.model, usage: null, failed: true };
+      throw err;
     } finally {
       scope.close();
+      this.recorder.account(client, progress.outcome ?? { model: x.model, usage: null, failed: true });
     }
   }
 
-  private async serve(x: Exchange, client: Client, scope: RequestScope, allowance: number): Promise<void> {
+  private async serve(x: Exchange, client: Client, scope: RequestScope, progress: Progress): Promise<void> {
     const events = new LazySink(() => {
       const sink = client.openStream({
         ...sseLimits(this.cfg.limits),
@@ -100,7 +107,6 @@ export class ProxyPipeline {
       if (x.start) void sink.write(x.start());
       return sink;
     });
-    const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null);
     let d: Dispatch | null;
     try {
       d = await this.dispatcher.dispatch(x, client, scope, () => x.stream && events.open());
@@ -226,7 +232,7 @@ export class ProxyPipeline {
         await sink.write(x.fail(e));
       }
     }
-    this.recorder.finish(d, obs, client, failure, p.resumes);
+    p.outcome = this.recorder.finish(d, obs, client, failure, p.resumes);
     if (fault) return fault;
     x.done?.();
     sink.end();
@@ -251,7 +257,7 @@ export class ProxyPipeline {
       text = await d.upstream.body.text();
     } catch (err) {
       const e = scope.failure(err, d.route.node.name);
-      this.recorder.finish(d, obs, client, e?.code ?? 'client_disconnect', p.resumes);
+      p.outcome = this.recorder.finish(d, obs, client, e?.code ?? 'client_disconnect', p.resumes);
       if (!e) return null;
       if (p.canResume) return { error: e, node: d.route.node.name };
       if (sink) return (this.endStream(x, sink, e), null);
@@ -259,7 +265,7 @@ export class ProxyPipeline {
     }
     const json = parsed(text);
     obs.observe(json);
-    this.recorder.finish(d, obs, client, undefined, p.resumes);
+    p.outcome = this.recorder.finish(d, obs, client, undefined, p.resumes);
     const status = d.upstream.status;
     const type = String(d.upstream.headers['content-type'] ?? 'application/json');
     if (status >= 400) {

@@ -1,6 +1,7 @@
 /**
  * What a proxied request leaves behind: the request counters, duration, TTFT, token counts and
- * decode speed in Prometheus, the fields of its log line, and its tokens charged to the caller's key.
+ * decode speed in Prometheus, the fields of its log line, its tokens charged to the caller's key,
+ * and, once per client request, its line in the usage ledger.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
@@ -8,9 +9,17 @@ import type { Counter, Histogram } from 'prom-client';
 import { G } from '../metrics/gateway-metrics';
 import type { Route } from '../router/route';
 import type { UpstreamResponse } from '../upstream/neuron-client';
+import { UsageLedger } from '../usage/usage-ledger';
 import type { Client } from './client';
 import type { Api } from './exchange';
 import type { StreamObserver, Usage } from './stream-observer';
+
+/** How a request ended, across the replicas that served it (the last one's leg decides). */
+export interface Outcome {
+  model: string;
+  usage: Usage | null;
+  failed: boolean;
+}
 
 export interface Dispatch {
   route: Route;
@@ -30,7 +39,24 @@ export class RequestRecorder {
     @InjectMetric(G.tokS) private readonly tokS: Histogram<string>,
     @InjectMetric(G.promptTokens) private readonly promptTokens: Counter<string>,
     @InjectMetric(G.completionTokens) private readonly completionTokens: Counter<string>,
+    private readonly ledger: UsageLedger,
   ) {}
+
+  /** The request is over: one line in the usage ledger, for the caller's account and key. */
+  account(client: Client, o: Outcome): void {
+    const u = o.usage;
+    this.ledger.record({
+      at: Date.now(),
+      account: client.caller?.accountId ?? 'anonymous',
+      key: client.caller?.keyId ?? 'anonymous',
+      model: o.model,
+      prompt: u?.prompt_tokens ?? 0,
+      cached: u?.prompt_tokens_details?.cached_tokens ?? 0,
+      completion: u?.completion_tokens ?? 0,
+      reasoning: u?.completion_tokens_details?.reasoning_tokens ?? 0,
+      failed: o.failed,
+    });
+  }
 
   /** A neuron took the request. */
   sent(route: Route, api: Api): void {
@@ -42,8 +68,11 @@ export class RequestRecorder {
     this.errors.inc({ model: route.modelId, node: route.node.name, reason: 'connect' });
   }
 
-  /** The answer was passed on (or cut short by `failure`); `resumes`: replicas that went on with it before this one. */
-  finish(d: Dispatch, obs: StreamObserver, client: Client, failure?: string, resumes = 0): void {
+  /**
+   * The answer was passed on (or cut short by `failure`); `resumes`: replicas that went on with it
+   * before this one. Returns how this leg ended.
+   */
+  finish(d: Dispatch, obs: StreamObserver, client: Client, failure?: string, resumes = 0): Outcome {
     const labels = { model: d.route.modelId, node: d.route.node.name };
     client.log({
       api: d.api,
@@ -64,13 +93,16 @@ export class RequestRecorder {
       this.errors.inc({ ...labels, reason: failure ?? (obs.sawError ? 'stream_error' : `http_${d.upstream.status}`) });
     }
     if (obs.firstTokenAt !== null) this.ttft.observe(labels, (obs.firstTokenAt - d.sentAt) / 1000);
-    if (!obs.usage) return;
+    const failed = (!!failure && failure !== 'client_disconnect') || obs.sawError || d.upstream.status >= 400;
+    const outcome = { model: d.route.modelId, usage: obs.usage, failed };
+    if (!obs.usage) return outcome;
     this.promptTokens.inc(labels, obs.usage.prompt_tokens ?? 0);
     this.completionTokens.inc(labels, obs.usage.completion_tokens ?? 0);
     const window =
       obs.firstTokenAt !== null && obs.lastTokenAt !== null ? (obs.lastTokenAt - obs.firstTokenAt) / 1000 : 0;
     if (obs.usage.completion_tokens > 1 && window >= 0.01)
       this.tokS.observe(labels, (obs.usage.completion_tokens - 1) / window);
+    return outcome;
   }
 }
 

@@ -7,6 +7,7 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
 }
 
 type Choice = { delta?: { content?: string; reasoning_content?: string; tool_calls?: unknown[] }; text?: string };

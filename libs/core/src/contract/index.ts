@@ -1,3 +1,4 @@
-/** The gateway ⇄ neuron HTTP contract. */
+/** The gateway ⇄ neuron HTTP contract, and the gateway's own admin contracts. */
 export * from './neuron-api';
 export * from './principal';
+export * from './usage';

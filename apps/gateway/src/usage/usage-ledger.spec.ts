@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryUsageLedger, type UsageEntry } from './usage-ledger';
+
+const DAY = Date.UTC(2026, 11, 3, 12);
+const entry = (over: Partial<UsageEntry> = {}): UsageEntry => ({
+  at: DAY,
+  account: 'team',
+  key: 'k1',
+  model: 'm',
+  prompt: 10,
+  cached: 4,
+  completion: 5,
+  reasoning: 2,
+  failed: false,
+  ...over,
+});
+
+describe(MemoryUsageLedger.name, () => {
+  it('sums requests, tokens and errors per UTC day, account, key and model', () => {
+    const l = new MemoryUsageLedger();
+    l.record(entry());
+    l.record(entry({ prompt: 1, cached: 0, completion: 1, reasoning: 0, failed: true }));
+    l.record(entry({ model: 'other' }));
+    l.record(entry({ at: DAY + 86_400_000 }));
+    expect(l.query({})).toEqual([
+      {
+        day: '2026-12-03',
+        account: 'team',
+        key: 'k1',
+        model: 'm',
+        requests: 2,
+        prompt_tokens: 11,
+        cached_tokens: 4,
+        completion_tokens: 6,
+        reasoning_tokens: 2,
+        errors: 1,
+      },
+      {
+        day: '2026-12-03',
+        account: 'team',
+        key: 'k1',
+        model: 'other',
+        requests: 1,
+        prompt_tokens: 10,
+        cached_tokens: 4,
+        completion_tokens: 5,
+        reasoning_tokens: 2,
+        errors: 0,
+      },
+      {
+        day: '2026-12-04',
+        account: 'team',
+        key: 'k1',
+        model: 'm',
+        requests: 1,
+        prompt_tokens: 10,
+        cached_tokens: 4,
+        completion_tokens: 5,
+        reasoning_tokens: 2,
+        errors: 0,
+      },
+    ]);
+  });
+
+  it('filters by days (both included) and account', () => {
+    const l = new MemoryUsageLedger();
+    l.record(entry());
+    l.record(entry({ account: 'other', key: 'k2' }));
+    l.record(entry({ at: DAY + 86_400_000 }));
+    expect(l.query({ since: '2026-12-04' }).map((r) => r.day)).toEqual(['2026-12-04']);
+    expect(l.query({ until: '2026-12-03' })).toHaveLength(2);
+    expect(l.query({ account: 'other' }).map((r) => r.key)).toEqual(['k2']);
+  });
+
+  it('stays bounded: the oldest day goes first', () => {
+    const l = new MemoryUsageLedger(2);
+    l.record(entry());
+    l.record(entry({ at: DAY + 86_400_000 }));
+    l.record(entry({ at: DAY + 2 * 86_400_000 }));
+    expect(l.query({}).map((r) => r.day)).toEqual(['2026-12-04', '2026-12-05']);
+  });
+});
