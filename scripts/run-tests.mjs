@@ -36,9 +36,10 @@ for (const [name, cmd, args] of testsOnly ? [] : steps) {
 mkdirSync('.cortex', { recursive: true });
 const extra = process.argv.slice(2).filter((a) => a !== '--tests-only');
 // The family matrix (five real-vocabulary models, ~1.5 min of a core), the real clients (SDKs and
-// coding agents, each its own process) and the load suite saturate the machine for a while: each
-// runs on its own after the rest, so the timing-sensitive e2e specs never share it with them.
-const ALONE = ['test/families.e2e-spec.ts', 'test/clients.e2e-spec.ts', 'test/load'];
+// coding agents, each its own process), the resume spec (two real neurons generating, killed and
+// restarted) and the load suite saturate the machine for a while: each runs on its own after the
+// rest, so the timing-sensitive e2e specs never share it with them.
+const ALONE = ['test/families.e2e-spec.ts', 'test/clients.e2e-spec.ts', 'test/resume.e2e-spec.ts', 'test/load'];
 const runs = extra.length
   ? [['all', extra]]
   : [
@@ -49,6 +50,7 @@ const runs = extra.length
       ],
       ['families', ['test/families.e2e-spec.ts']],
       ['clients', ['test/clients.e2e-spec.ts']],
+      ['resume', ['test/resume.e2e-spec.ts']],
       ['load', ['test/load']],
     ];
 let passed = 0;
