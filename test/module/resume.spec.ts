@@ -39,21 +39,24 @@ async function fleet(first: Answer, then: Answer, extra = '', models = '') {
   return { client };
 }
 
+/** "Hel", then a device fault; the continuation says "lo". */
+const HELLO_CUT: [Answer, Answer] = [
+  () =>
+    sseAnswer([piece('first', { role: 'assistant', content: '' }), piece('first', { content: 'Hel' }), FAULT], {
+      done: false,
+    }),
+  () =>
+    sseAnswer([
+      piece('second', { role: 'assistant', content: '' }),
+      piece('second', { content: 'lo' }),
+      piece('second', {}, 'stop'),
+      usage('second'),
+    ]),
+];
+
 describe('gateway module: a stream survives its neuron', () => {
   it('continues the answer on the other replica: the answer so far as the last message, one stream, one id', async () => {
-    const { client } = await fleet(
-      () =>
-        sseAnswer([piece('first', { role: 'assistant', content: '' }), piece('first', { content: 'Hel' }), FAULT], {
-          done: false,
-        }),
-      () =>
-        sseAnswer([
-          piece('second', { role: 'assistant', content: '' }),
-          piece('second', { content: 'lo' }),
-          piece('second', {}, 'stop'),
-          usage('second'),
-        ]),
-    );
+    const { client } = await fleet(...HELLO_CUT);
     const r = await h!.post('/v1/chat/completions', ask, { 'x-request-id': 'trace-1' });
     expect(r.status).toBe(200);
     const events = r.events();
@@ -73,19 +76,7 @@ describe('gateway module: a stream survives its neuron', () => {
   });
 
   it('in Anthropic Messages too: one message, one text block', async () => {
-    await fleet(
-      () =>
-        sseAnswer([piece('first', { role: 'assistant', content: '' }), piece('first', { content: 'Hel' }), FAULT], {
-          done: false,
-        }),
-      () =>
-        sseAnswer([
-          piece('second', { role: 'assistant', content: '' }),
-          piece('second', { content: 'lo' }),
-          piece('second', {}, 'stop'),
-          usage('second'),
-        ]),
-    );
+    await fleet(...HELLO_CUT);
     const r = await h!.post('/v1/messages', { ...ask, max_tokens: 50 }, { 'anthropic-version': '2023-06-01' });
     const types = r.events().map((e) => e.type);
     expect(types.filter((t) => t === 'message_start')).toHaveLength(1);

@@ -22,43 +22,23 @@ describe(MemoryUsageLedger.name, () => {
     l.record(entry({ prompt: 1, cached: 0, completion: 1, reasoning: 0, failed: true }));
     l.record(entry({ model: 'other' }));
     l.record(entry({ at: DAY + 86_400_000 }));
+    const row = (day: string, model: string, over: object = {}) => ({
+      day,
+      account: 'team',
+      key: 'k1',
+      model,
+      requests: 1,
+      prompt_tokens: 10,
+      cached_tokens: 4,
+      completion_tokens: 5,
+      reasoning_tokens: 2,
+      errors: 0,
+      ...over,
+    });
     expect(l.query({})).toEqual([
-      {
-        day: '2026-12-03',
-        account: 'team',
-        key: 'k1',
-        model: 'm',
-        requests: 2,
-        prompt_tokens: 11,
-        cached_tokens: 4,
-        completion_tokens: 6,
-        reasoning_tokens: 2,
-        errors: 1,
-      },
-      {
-        day: '2026-12-03',
-        account: 'team',
-        key: 'k1',
-        model: 'other',
-        requests: 1,
-        prompt_tokens: 10,
-        cached_tokens: 4,
-        completion_tokens: 5,
-        reasoning_tokens: 2,
-        errors: 0,
-      },
-      {
-        day: '2026-12-04',
-        account: 'team',
-        key: 'k1',
-        model: 'm',
-        requests: 1,
-        prompt_tokens: 10,
-        cached_tokens: 4,
-        completion_tokens: 5,
-        reasoning_tokens: 2,
-        errors: 0,
-      },
+      row('2026-12-03', 'm', { requests: 2, prompt_tokens: 11, completion_tokens: 6, errors: 1 }),
+      row('2026-12-03', 'other'),
+      row('2026-12-04', 'm'),
     ]);
   });
 
