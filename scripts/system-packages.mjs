@@ -1,5 +1,5 @@
-// Why: some tests drive real system programs (a headless browser, Prometheus, systemd's unit
-// checker); `npm test` on a fresh Debian/Ubuntu machine installs the missing ones itself when it
+// Why: some tests drive real system programs (a headless browser, Prometheus, Redis, systemd's
+// unit checker); `npm test` on a fresh Debian/Ubuntu machine installs the missing ones itself when it
 // may (root, or sudo without a password), and otherwise stops at once with the exact command.
 import { spawnSync } from 'node:child_process';
 
@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 export const SYSTEM_PACKAGES = [
   ['chromium', 'chromium'],
   ['prometheus', 'prometheus'],
+  ['redis-server', 'redis-server'],
   ['systemd-analyze', 'systemd'],
 ];
 

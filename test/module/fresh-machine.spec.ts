@@ -12,6 +12,7 @@ describe('a fresh machine', () => {
     expect(SYSTEM_PACKAGES).toEqual([
       ['chromium', 'chromium'],
       ['prometheus', 'prometheus'],
+      ['redis-server', 'redis-server'],
       ['systemd-analyze', 'systemd'],
     ]);
   });

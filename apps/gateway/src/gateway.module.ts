@@ -3,6 +3,8 @@
  * providers, and the Router, Evictor, Poller and Translation modules behind the HTTP API.
  */
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import type { CortexConfig } from '@app/core';
@@ -23,6 +25,7 @@ import { ModelsController } from './http/models.controller';
 import { OpenAIController } from './http/openai.controller';
 import { ResponsesController } from './http/responses.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
+import { G } from './metrics/gateway-metrics';
 import { FleetModule } from './fleet/fleet.module';
 import { PollerModule } from './poller/poller.module';
 import { AnthropicAdapter } from './proxy/anthropic.adapter';
@@ -30,6 +33,7 @@ import { CountTokensService } from './proxy/count-tokens.service';
 import { DispatcherService } from './proxy/dispatcher.service';
 import { ResumeService } from './proxy/resume.service';
 import { MemoryUsageLedger, UsageLedger } from './usage/usage-ledger';
+import { RedisUsageLedger } from './usage/redis-usage-ledger';
 import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { RequestRecorder } from './proxy/request-recorder.service';
 import { ResponsesAdapter } from './proxy/responses.adapter';
@@ -88,7 +92,14 @@ export class GatewayModule {
         DispatcherService,
         ResumeService,
         RequestRecorder,
-        { provide: UsageLedger, useFactory: () => new MemoryUsageLedger() },
+        {
+          provide: UsageLedger,
+          inject: [getToken(G.stateErrors)],
+          useFactory: (failures: Counter<string>) =>
+            cfg.state.redis_url
+              ? new RedisUsageLedger(cfg.state.redis_url, cfg.state.timeout_ms, failures)
+              : new MemoryUsageLedger(),
+        },
         AnthropicAdapter,
         ResponsesAdapter,
         CountTokensService,

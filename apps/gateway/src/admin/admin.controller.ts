@@ -30,7 +30,7 @@ export class AdminController {
 
   /** What each account's keys used of each model per UTC day (since, until: YYYY-MM-DD, included). */
   @Get('usage')
-  usage(@Query() query: Record<string, unknown>): UsageReport {
+  usage(@Query() query: Record<string, unknown>): Promise<UsageReport> {
     return usageReport(this.ledger, query);
   }
 

@@ -28,6 +28,7 @@ export const G = {
   rateLimited: 'cortex_rate_limited_total',
   pollCycle: 'cortex_poll_cycle_seconds',
   resumes: 'cortex_stream_resumes_total',
+  stateErrors: 'cortex_state_errors_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -47,6 +48,11 @@ export const gatewayMetricProviders = [
     labelNames: ['result'],
   }),
   makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
+  makeCounterProvider({
+    name: G.stateErrors,
+    help: 'Calls to the shared state store ([state] redis_url) that failed or timed out, by concern',
+    labelNames: ['concern'],
+  }),
   makeCounterProvider({
     name: G.resumes,
     help: 'Answers cut by a neuron fault and sent on to another replica: ok, no_replica (none could take it), diverged',

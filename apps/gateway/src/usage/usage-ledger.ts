@@ -26,9 +26,10 @@ export interface UsageQuery {
 }
 
 export abstract class UsageLedger {
+  /** Never throws and never waits: a store that fails loses the line, logged and counted. */
   abstract record(e: UsageEntry): void;
   /** Rows in (day, account, key, model) order. */
-  abstract query(q: UsageQuery): UsageRow[];
+  abstract query(q: UsageQuery): Promise<UsageRow[]>;
 }
 
 /** Rows kept at most; beyond, the oldest day goes first (a year of 270 key-model pairs a day). */
@@ -58,10 +59,13 @@ export class MemoryUsageLedger extends UsageLedger {
     if (e.failed) row.errors += 1;
   }
 
-  query(q: UsageQuery): UsageRow[] {
+  query(q: UsageQuery): Promise<UsageRow[]> {
+    return Promise.resolve(this.select(q));
+  }
+
+  private select(q: UsageQuery): UsageRow[] {
     return [...this.rows.values()]
-      .filter((r) => (!q.since || r.day >= q.since) && (!q.until || r.day <= q.until))
-      .filter((r) => q.account === undefined || r.account === q.account)
+      .filter((r) => matches(r, q))
       .map((r) => ({ ...r }))
       .sort((a, b) => order(a).localeCompare(order(b)));
   }
@@ -73,7 +77,16 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 }
 
-const order = (r: UsageRow) => JSON.stringify([r.day, r.account, r.key, r.model]);
+export const order = (r: UsageRow) => JSON.stringify([r.day, r.account, r.key, r.model]);
+
+/** Whether a row is in the query's days and account. */
+export function matches(r: Pick<UsageRow, 'day' | 'account'>, q: UsageQuery): boolean {
+  return (
+    (!q.since || r.day >= q.since) &&
+    (!q.until || r.day <= q.until) &&
+    (q.account === undefined || r.account === q.account)
+  );
+}
 
 export function zero(): Omit<UsageRow, 'day' | 'account' | 'key' | 'model'> {
   return { requests: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, reasoning_tokens: 0, errors: 0 };

@@ -26,9 +26,9 @@ export function parseUsageQuery(query: Record<string, unknown>): UsageQuery {
   return { since: day(query, 'since'), until: day(query, 'until'), ...(account ? { account } : {}) };
 }
 
-export function usageReport(ledger: UsageLedger, query: Record<string, unknown>): UsageReport {
+export async function usageReport(ledger: UsageLedger, query: Record<string, unknown>): Promise<UsageReport> {
   const q = parseUsageQuery(query);
-  const data = ledger.query(q);
+  const data = await ledger.query(q);
   const totals = zero();
   for (const r of data) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r[k];
   return { object: 'list', since: q.since ?? null, until: q.until ?? null, data, totals };

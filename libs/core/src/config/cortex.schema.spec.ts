@@ -51,6 +51,8 @@ describe(CortexConfig.name, () => {
     });
     expect(sut.responses).toEqual({ store_max_entries: 1000, store_max_mb: 64, store_ttl_s: 3600 });
     expect(sut.sessions).toEqual({ affinity: true, overload_margin: 2 });
+    expect(sut.resume).toEqual({ max_attempts: 1, deadline_s: 60 });
+    expect(sut.state).toEqual({ timeout_ms: 500 });
   });
 
   it('keeps defaults for keys a section leaves out', () => {
@@ -131,6 +133,8 @@ describe(CortexConfig.name, () => {
     const twice = '[[neurons]]\nname = "a"\nendpoint = "http://a:1"\n';
     expect(issueOf(twice + twice)).toContain('neurons: duplicate name "a"');
     expect(issueOf('[auth]\nrequire_auth = true')).toContain('auth.require_auth: expected at least one');
+    expect(issueOf('[state]\nredis_url = "localhost:6379"')).toContain('state.redis_url: expected redis://');
+    expect(parse('[state]\nredis_url = "redis://10.0.0.5:6379/2"').state.redis_url).toBe('redis://10.0.0.5:6379/2');
   });
 
   it('applies CORTEX_ environment overrides, typed as TOML values', () => {

@@ -125,6 +125,14 @@ export class ResponsesSection {
   @IntAtLeast(1) store_ttl_s = 3600;
 }
 
+/** State several gateway replicas share (docs/multi-tenant.md); unset: each keeps its own, in memory. */
+export class StateSection {
+  /** redis://[user:password@]host:port[/db]; unset: in memory. */
+  @IsOptional() @IsNonEmptyString() redis_url?: string;
+  /** Deadline of each call to the store. */
+  @IntAtLeast(10) timeout_ms = 500;
+}
+
 /** A stream whose neuron fails mid-answer continues on another replica (see docs/resume.md). */
 export class ResumeSection {
   /** Resumes one request may take; 0 turns resuming off (the client gets the error frame at once). */
@@ -146,12 +154,17 @@ export class CortexConfig {
   @ValidateNested() @Type(() => ResponsesSection) responses = new ResponsesSection();
   @ValidateNested() @Type(() => SessionsRoutingSection) sessions = new SessionsRoutingSection();
   @ValidateNested() @Type(() => ResumeSection) resume = new ResumeSection();
+  @ValidateNested() @Type(() => StateSection) state = new StateSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);
     issues.push(...duplicates(this.auth.keys.map((k) => k.key)).map(() => 'auth.keys: duplicate key'));
     if (this.auth.require_auth && this.auth.keys.length === 0) {
       issues.push('auth.require_auth: expected at least one [[auth.keys]] entry when true, got none');
+    }
+    const redis = this.state.redis_url;
+    if (redis !== undefined && !/^rediss?:\/\/[^\s/]+/.test(redis)) {
+      issues.push('state.redis_url: expected redis://[user:password@]host:port[/db] (or rediss:// for TLS)');
     }
     return [...issues, ...this.exposureIssues()];
   }
