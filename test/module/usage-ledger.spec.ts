@@ -89,13 +89,29 @@ describe('gateway module: the usage ledger', () => {
       reasoning_tokens: 1,
       errors: 1,
     });
+    // A model no neuron has is one '(unrouted)' line, whatever name the caller makes up.
+    for (const name of ['nope-1', 'nope-2']) {
+      expect(
+        (await h.post('/v1/chat/completions', { ...ask(false), model: name }, { authorization: 'Bearer sk-b' })).status,
+      ).toBe(404);
+    }
+    const after = (
+      await h.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'GET', url: '/admin/usage?account=b', headers: admin })
+    ).json();
+    expect(after.data.find((x: { model: string }) => x.model === '(unrouted)')).toMatchObject({
+      requests: 2,
+      errors: 2,
+    });
     const only = (
       await h.app
         .getHttpAdapter()
         .getInstance()
         .inject({ method: 'GET', url: '/admin/usage?account=b', headers: admin })
     ).json();
-    expect(only.data.map((x: { account: string }) => x.account)).toEqual(['b']);
+    expect(only.data.map((x: { account: string }) => x.account)).toEqual(['b', 'b']);
   });
 
   it('refuses a malformed query with a 400 naming the field, and anyone but an admin', async () => {

@@ -69,6 +69,11 @@ class Progress {
 }
 
 const DONE_FRAME = 'data: [DONE]\n\n';
+/**
+ * The ledger's model for a request no neuron took (an unknown model, no replica): one line, not one
+ * per name a caller makes up.
+ */
+const UNROUTED = '(unrouted)';
 
 @Injectable()
 export class ProxyPipeline {
@@ -89,11 +94,11 @@ export class ProxyPipeline {
     try {
       await this.serve(x, client, scope, progress);
     } catch (err) {
-      progress.outcome = { model: progress.outcome?.model ?? x.model, usage: null, failed: true };
+      progress.outcome = { model: progress.outcome?.model ?? UNROUTED, usage: null, failed: true };
       throw err;
     } finally {
       scope.close();
-      this.recorder.account(client, progress.outcome ?? { model: x.model, usage: null, failed: true });
+      this.recorder.account(client, progress.outcome ?? { model: UNROUTED, usage: null, failed: true });
     }
   }
 
