@@ -58,7 +58,8 @@ class Progress {
   ) {}
 
   get canResume(): boolean {
-    return this.resumes < this.allowance && !this.transcript?.finished;
+    const t = this.transcript;
+    return this.resumes < this.allowance && !t?.finished && !t?.overflowed;
   }
 
   /** The request for the next replica: the continuation of what was sent, or the request again. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Diverged, Transcript } from './transcript';
+import { Diverged, MAX_TRANSCRIPT_CHARS, Transcript } from './transcript';
 
 const chunk = (delta: object, extra: object = {}, id = 'chatcmpl-a') => ({
   id,
@@ -77,5 +77,16 @@ describe(Transcript.name, () => {
     expect(t.finished).toBe(false);
     t.note({ ...chunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     expect(t.finished).toBe(true);
+  });
+});
+
+describe('a transcript’s memory', () => {
+  it('lets go of an answer past MAX_TRANSCRIPT_CHARS, which then cannot be resumed', () => {
+    const t = new Transcript();
+    t.note(chunk({ content: 'x'.repeat(MAX_TRANSCRIPT_CHARS) }));
+    expect(t.overflowed).toBe(false);
+    t.note(chunk({ content: 'y' }));
+    expect(t.overflowed).toBe(true);
+    expect((t.continuation({ messages: [] }).messages as unknown[]).at(-1)).toEqual({ role: 'assistant', content: '' });
   });
 });

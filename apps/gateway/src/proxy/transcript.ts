@@ -38,6 +38,12 @@ export class Diverged extends Error {
 
 const HEAD_KEYS = ['id', 'created', 'model', 'system_fingerprint'] as const;
 
+/**
+ * Characters of answer a transcript keeps at most (a whole 128k-token answer is about half of it).
+ * Beyond, it lets go of them and the answer can no longer be resumed: memory per stream stays bounded.
+ */
+export const MAX_TRANSCRIPT_CHARS = 1 << 20;
+
 export class Transcript {
   private head: Json | null = null;
   private content = '';
@@ -48,6 +54,9 @@ export class Transcript {
   private readonly repeat = new Map<number, string>();
   /** A finish_reason was sent: the answer is over, only its usage or [DONE] is missing. */
   finished = false;
+  /** The answer outgrew MAX_TRANSCRIPT_CHARS: what was sent is no longer known. */
+  overflowed = false;
+  private chars = 0;
 
   /** The client has been sent a chunk of the answer. */
   get started(): boolean {
@@ -62,14 +71,26 @@ export class Transcript {
     if (!choice) return;
     if (choice.finish_reason) this.finished = true;
     const d = choice.delta;
-    if (!d) return;
+    if (!d || this.overflowed) return;
     if (typeof d.content === 'string') this.content += d.content;
     if (typeof d.reasoning_content === 'string') this.reasoning += d.reasoning_content;
     for (const c of d.tool_calls ?? []) {
       const i = Number(c.index ?? 0);
       const args = typeof c.function?.arguments === 'string' ? c.function.arguments : '';
       this.calls.set(i, (this.calls.get(i) ?? '') + args);
+      this.chars += args.length;
     }
+    this.chars +=
+      (typeof d.content === 'string' ? d.content.length : 0) +
+      (typeof d.reasoning_content === 'string' ? d.reasoning_content.length : 0);
+    if (this.chars > MAX_TRANSCRIPT_CHARS) this.forget();
+  }
+
+  private forget(): void {
+    this.overflowed = true;
+    this.content = '';
+    this.reasoning = '';
+    this.calls.clear();
   }
 
   /**
