@@ -18,7 +18,7 @@ export interface Harness {
   app: NestFastifyApplication;
   client: FakeNeuronClient;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
-  get(path: string): Promise<Reply>;
+  get(path: string, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export async function gatewayHarness(
           headers: { 'content-type': 'application/json', ...headers },
         }),
       ),
-    get: async (url) => reply(await fastify.inject({ method: 'GET', url })),
+    get: async (url, headers = {}) => reply(await fastify.inject({ method: 'GET', url, headers })),
     close: () => app.close(),
   };
 }

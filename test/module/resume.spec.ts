@@ -71,7 +71,7 @@ describe('gateway module: a stream survives its neuron', () => {
     expect((two.body.messages as unknown[]).at(-1)).toEqual({ role: 'assistant', content: 'Hel' });
     expect([one.headers['x-request-id'], two.headers['x-request-id']]).toEqual(['trace-1', 'trace-1']);
     // The usage ledger has one request, with the usage of the whole answer the client was told.
-    const ledger = (await h!.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/admin/usage' })).json();
+    const ledger = (await h!.get('/admin/usage')).json();
     expect(ledger.totals).toMatchObject({ requests: 1, prompt_tokens: 3, completion_tokens: 4, errors: 0 });
   });
 

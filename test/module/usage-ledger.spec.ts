@@ -53,9 +53,7 @@ describe('gateway module: the usage ledger', () => {
     expect(r.status).toBe(200);
     const usage = await h.post('/admin/usage', {}, admin);
     expect(usage.status).toBe(404); // GET only
-    const got = (
-      await h.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/admin/usage', headers: admin })
-    ).json();
+    const got = (await h.get('/admin/usage', admin)).json();
     const day = utcDay(Date.now());
     const row = (
       account: string,
@@ -95,22 +93,11 @@ describe('gateway module: the usage ledger', () => {
         (await h.post('/v1/chat/completions', { ...ask(false), model: name }, { authorization: 'Bearer sk-b' })).status,
       ).toBe(404);
     }
-    const after = (
-      await h.app
-        .getHttpAdapter()
-        .getInstance()
-        .inject({ method: 'GET', url: '/admin/usage?account=b', headers: admin })
-    ).json();
-    expect(after.data.find((x: { model: string }) => x.model === '(unrouted)')).toMatchObject({
+    const only = (await h.get('/admin/usage?account=b', admin)).json();
+    expect(only.data.find((x: { model: string }) => x.model === '(unrouted)')).toMatchObject({
       requests: 2,
       errors: 2,
     });
-    const only = (
-      await h.app
-        .getHttpAdapter()
-        .getInstance()
-        .inject({ method: 'GET', url: '/admin/usage?account=b', headers: admin })
-    ).json();
     expect(only.data.map((x: { account: string }) => x.account)).toEqual(['b', 'b']);
   });
 
@@ -120,18 +107,17 @@ describe('gateway module: the usage ledger', () => {
       models: [model('m', 'gpu0', 40)],
     });
     h = await gatewayHarness(fleet, '', KEYS);
-    const get = (url: string, headers: Record<string, string> = admin) =>
-      h!.app.getHttpAdapter().getInstance().inject({ method: 'GET', url, headers });
+    const get = (url: string, headers: Record<string, string> = admin) => h!.get(url, headers);
     for (const [q, param] of [
       ['since=yesterday', 'since'],
       ['until=2026-13-45', 'until'],
       ['since=2026-01-01&since=2026-01-02', 'since'],
     ]) {
       const r = await get(`/admin/usage?${q}`);
-      expect(r.statusCode).toBe(400);
+      expect(r.status).toBe(400);
       expect(r.json().error.param).toBe(param);
     }
-    expect((await get('/admin/usage?since=2026-12-01&until=2026-12-31')).statusCode).toBe(200);
-    expect((await get('/admin/usage', { authorization: 'Bearer sk-a' })).statusCode).toBe(403);
+    expect((await get('/admin/usage?since=2026-12-01&until=2026-12-31')).status).toBe(200);
+    expect((await get('/admin/usage', { authorization: 'Bearer sk-a' })).status).toBe(403);
   });
 });

@@ -27,6 +27,7 @@ const COLUMNS: Array<[string, (r: UsageRow) => string | number]> = [
 
 /** The report as a table: one line per row, numbers right-aligned, and a total line. */
 export function usageTable(report: UsageReport): string {
+  if (!report.data.length) return 'no usage recorded for this period\n';
   const total = { day: 'total', account: '', key: '', model: '', ...report.totals };
   const cells = [...report.data, total].map((r) => COLUMNS.map(([, get]) => String(get(r))));
   const head = COLUMNS.map(([name]) => name);
@@ -36,7 +37,6 @@ export function usageTable(report: UsageReport): string {
       .map((v, i) => (i < 4 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
-  if (!report.data.length) return 'no usage recorded for this period\n';
   return `${[head, ...cells].map(line).join('\n')}\n`;
 }
 

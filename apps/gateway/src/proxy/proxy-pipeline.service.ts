@@ -45,9 +45,8 @@ class LazySink {
 
 /** What a request's answer has been so far, across the replicas that served it. */
 class Progress {
-  /** Nodes whose leg failed with a fault. */
+  /** Nodes whose leg failed with a fault: each one a resume. */
   readonly failed: string[] = [];
-  resumes = 0;
   /** How the last leg ended (none: no neuron took the request). */
   outcome: Outcome | null = null;
 
@@ -56,6 +55,10 @@ class Progress {
     /** A streamed chat answer as its client was sent it (null: nothing to continue from). */
     readonly transcript: Transcript | null,
   ) {}
+
+  get resumes(): number {
+    return this.failed.length;
+  }
 
   get canResume(): boolean {
     const t = this.transcript;
@@ -147,7 +150,6 @@ export class ProxyPipeline {
   /** The next replica's leg, or null when none could take it. */
   private async again(x: Exchange, client: Client, scope: RequestScope, p: Progress, node: string) {
     p.failed.push(node);
-    p.resumes++;
     return this.resume.dispatch(p.next(x), client, scope, p.failed);
   }
 

@@ -3,12 +3,13 @@
  * decode speed in Prometheus, the fields of its log line, its tokens charged to the caller's key,
  * and, once per client request, its line in the usage ledger.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { G } from '../metrics/gateway-metrics';
 import type { Route } from '../router/route';
 import type { UpstreamResponse } from '../upstream/neuron-client';
+import { CLOCK, type Clock } from '../config/gateway.tokens';
 import { UsageLedger } from '../usage/usage-ledger';
 import type { Client } from './client';
 import type { Api } from './exchange';
@@ -40,13 +41,14 @@ export class RequestRecorder {
     @InjectMetric(G.promptTokens) private readonly promptTokens: Counter<string>,
     @InjectMetric(G.completionTokens) private readonly completionTokens: Counter<string>,
     private readonly ledger: UsageLedger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The request is over: one line in the usage ledger, for the caller's account and key. */
   account(client: Client, o: Outcome): void {
     const u = o.usage;
     this.ledger.record({
-      at: Date.now(),
+      at: this.clock.now(),
       account: client.caller?.accountId ?? 'anonymous',
       key: client.caller?.keyId ?? 'anonymous',
       model: o.model,

@@ -87,7 +87,7 @@ export class ResumeService {
       return d;
     } catch (err) {
       this.log.warn(`could not resume a ${x.model} answer: ${(err as Error).message}`);
-      this.count(x.model, 'no_replica');
+      this.count(this.catalogue.resolve(x.model), 'no_replica');
       return null;
     } finally {
       clearTimeout(timer);

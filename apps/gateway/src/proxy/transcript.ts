@@ -72,17 +72,20 @@ export class Transcript {
     if (choice.finish_reason) this.finished = true;
     const d = choice.delta;
     if (!d || this.overflowed) return;
-    if (typeof d.content === 'string') this.content += d.content;
-    if (typeof d.reasoning_content === 'string') this.reasoning += d.reasoning_content;
+    if (typeof d.content === 'string') {
+      this.content += d.content;
+      this.chars += d.content.length;
+    }
+    if (typeof d.reasoning_content === 'string') {
+      this.reasoning += d.reasoning_content;
+      this.chars += d.reasoning_content.length;
+    }
     for (const c of d.tool_calls ?? []) {
       const i = Number(c.index ?? 0);
       const args = typeof c.function?.arguments === 'string' ? c.function.arguments : '';
       this.calls.set(i, (this.calls.get(i) ?? '') + args);
       this.chars += args.length;
     }
-    this.chars +=
-      (typeof d.content === 'string' ? d.content.length : 0) +
-      (typeof d.reasoning_content === 'string' ? d.reasoning_content.length : 0);
     if (this.chars > MAX_TRANSCRIPT_CHARS) this.forget();
   }
 

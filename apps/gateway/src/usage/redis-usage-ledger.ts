@@ -8,10 +8,19 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { CortexError, type UsageRow, utcDay } from '@app/core';
-import { type UsageEntry, UsageLedger, type UsageQuery, matches, order, zero } from './usage-ledger';
+import {
+  type Counts,
+  type UsageEntry,
+  UsageLedger,
+  type UsageQuery,
+  deltaOf,
+  matches,
+  order,
+  zero,
+} from './usage-ledger';
 
 const PREFIX = 'cortex:usage:';
-const FIELDS = Object.keys(zero()) as Array<keyof ReturnType<typeof zero>>;
+const FIELDS = Object.keys(zero()) as Array<keyof Counts>;
 /** Days one query covers at most (from `until` back): a longer span is cut to its last 400 days. */
 const DAYS_BACK = 400;
 
@@ -41,16 +50,8 @@ export class RedisUsageLedger extends UsageLedger implements OnApplicationShutdo
     const day = utcDay(e.at);
     const line = JSON.stringify([e.account, e.key, e.model]);
     const key = `${PREFIX}${day}:${line}`;
-    const add: Record<string, number> = {
-      requests: 1,
-      prompt_tokens: e.prompt,
-      cached_tokens: e.cached,
-      completion_tokens: e.completion,
-      reasoning_tokens: e.reasoning,
-      errors: e.failed ? 1 : 0,
-    };
     const tx = this.redis.multi().sadd(`${PREFIX}${day}`, line);
-    for (const [field, n] of Object.entries(add)) if (n) tx.hincrby(key, field, n);
+    for (const [field, n] of Object.entries(deltaOf(e))) if (n) tx.hincrby(key, field, n);
     tx.exec().catch((err: Error) => {
       this.failures.inc({ concern: 'usage' });
       this.warn(`a usage line was not recorded: ${err.message}`);

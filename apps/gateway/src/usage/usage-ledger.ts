@@ -51,12 +51,7 @@ export class MemoryUsageLedger extends UsageLedger {
       this.rows.set(id, row);
       if (this.rows.size > this.maxRows) this.dropOldestDay();
     }
-    row.requests += 1;
-    row.prompt_tokens += e.prompt;
-    row.cached_tokens += e.cached;
-    row.completion_tokens += e.completion;
-    row.reasoning_tokens += e.reasoning;
-    if (e.failed) row.errors += 1;
+    for (const [field, n] of Object.entries(deltaOf(e)) as Array<[keyof Counts, number]>) row[field] += n;
   }
 
   query(q: UsageQuery): Promise<UsageRow[]> {
@@ -88,6 +83,21 @@ export function matches(r: Pick<UsageRow, 'day' | 'account'>, q: UsageQuery): bo
   );
 }
 
-export function zero(): Omit<UsageRow, 'day' | 'account' | 'key' | 'model'> {
+/** A line's counts, without its day, account, key and model. */
+export type Counts = Omit<UsageRow, 'day' | 'account' | 'key' | 'model'>;
+
+export function zero(): Counts {
   return { requests: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, reasoning_tokens: 0, errors: 0 };
+}
+
+/** What one request adds to its line, whatever store keeps it. */
+export function deltaOf(e: UsageEntry): Counts {
+  return {
+    requests: 1,
+    prompt_tokens: e.prompt,
+    cached_tokens: e.cached,
+    completion_tokens: e.completion,
+    reasoning_tokens: e.reasoning,
+    errors: e.failed ? 1 : 0,
+  };
 }

@@ -3,7 +3,7 @@
  * the ledger's rows with their totals. A malformed query is a 400 naming the field.
  */
 import { CortexError, type UsageReport } from '@app/core';
-import { type UsageLedger, type UsageQuery, zero } from './usage-ledger';
+import { type Counts, type UsageLedger, type UsageQuery, zero } from './usage-ledger';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -30,6 +30,6 @@ export async function usageReport(ledger: UsageLedger, query: Record<string, unk
   const q = parseUsageQuery(query);
   const data = await ledger.query(q);
   const totals = zero();
-  for (const r of data) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r[k];
+  for (const r of data) for (const k of Object.keys(totals) as Array<keyof Counts>) totals[k] += r[k];
   return { object: 'list', since: q.since ?? null, until: q.until ?? null, data, totals };
 }
