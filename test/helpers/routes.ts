@@ -37,6 +37,7 @@ export const GATEWAY_ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/admin/fleet', dialect: 'openai', access: 'admin' },
   { method: 'GET', path: '/admin/requests', dialect: 'openai', access: 'admin' },
   { method: 'GET', path: '/admin/usage', dialect: 'openai', access: 'admin' },
+  { method: 'GET', path: '/admin/budgets', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/load', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/place', dialect: 'openai', access: 'admin' },
   { method: 'POST', path: '/admin/models/unload', dialect: 'openai', access: 'admin' },

@@ -3,14 +3,13 @@
  * providers, and the Router, Evictor, Poller and Translation modules behind the HTTP API.
  */
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import type { CortexConfig } from '@app/core';
 import { AdminController } from './admin/admin.controller';
 import { AdminService } from './admin/admin.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { BudgetService } from './budgets/budget.service';
 import { AuthService } from './auth/auth.service';
 import type { Catalogue } from './config/catalogue';
 import { EvictorModule } from './evictor/evictor.module';
@@ -25,21 +24,18 @@ import { ModelsController } from './http/models.controller';
 import { OpenAIController } from './http/openai.controller';
 import { ResponsesController } from './http/responses.controller';
 import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
-import { G } from './metrics/gateway-metrics';
 import { FleetModule } from './fleet/fleet.module';
 import { PollerModule } from './poller/poller.module';
 import { AnthropicAdapter } from './proxy/anthropic.adapter';
 import { CountTokensService } from './proxy/count-tokens.service';
 import { DispatcherService } from './proxy/dispatcher.service';
 import { ResumeService } from './proxy/resume.service';
-import { MemoryUsageLedger, UsageLedger } from './usage/usage-ledger';
-import { RedisUsageLedger } from './usage/redis-usage-ledger';
 import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { RequestRecorder } from './proxy/request-recorder.service';
 import { ResponsesAdapter } from './proxy/responses.adapter';
-import { ResponseStore } from './responses/response-store.service';
 import { StoredResponses } from './responses/stored-responses.service';
 import { RouterModule } from './router/router.module';
+import { StateModule } from './state.module';
 import { TranslationModule } from './translation/translation.module';
 import { UpstreamModule } from './upstream/upstream.module';
 
@@ -74,6 +70,7 @@ export class GatewayModule {
         EvictorModule,
         RouterModule,
         TranslationModule,
+        StateModule,
       ],
       controllers: [
         HealthController,
@@ -92,18 +89,10 @@ export class GatewayModule {
         DispatcherService,
         ResumeService,
         RequestRecorder,
-        {
-          provide: UsageLedger,
-          inject: [getToken(G.stateErrors)],
-          useFactory: (failures: Counter<string>) =>
-            cfg.state.redis_url
-              ? new RedisUsageLedger(cfg.state.redis_url, cfg.state.timeout_ms, failures)
-              : new MemoryUsageLedger(),
-        },
+        BudgetService,
         AnthropicAdapter,
         ResponsesAdapter,
         CountTokensService,
-        ResponseStore,
         StoredResponses,
         AdminService,
         ConfigReloader,

@@ -1,6 +1,6 @@
 /**
  * The admin API the CLI and the fleet page use: GET /admin/fleet, GET /admin/requests,
- * GET /admin/usage, POST /admin/models/{load,place,unload,pin,unpin} (place: a dry run of a cold
+ * GET /admin/usage, GET /admin/budgets, POST /admin/models/{load,place,unload,pin,unpin} (place: a dry run of a cold
  * load). Always behind a key once keys are configured.
  */
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
@@ -11,6 +11,7 @@ import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { OpenAIErrorFilter } from '../errors/error.filters';
 import { RequestJournal } from '../metrics/request-journal';
 import { FleetStateService } from '../fleet/fleet-state.service';
+import { BudgetService } from '../budgets/budget.service';
 import { UsageLedger } from '../usage/usage-ledger';
 import { usageReport } from '../usage/usage-query';
 import { AdminService } from './admin.service';
@@ -26,7 +27,14 @@ export class AdminController {
     private readonly admin: AdminService,
     private readonly journal: RequestJournal,
     private readonly ledger: UsageLedger,
+    private readonly budgets: BudgetService,
   ) {}
+
+  /** Every key's and account's token budget: cap, spent, reserved by running requests, and what is left. */
+  @Get('budgets')
+  budgetView() {
+    return this.budgets.snapshot();
+  }
 
   /** What each account's keys used of each model per UTC day (since, until: YYYY-MM-DD, included). */
   @Get('usage')

@@ -20,7 +20,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly limits: KeyLimitService,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [ctx.getHandler(), ctx.getClass()]) ?? false;
     const principal = this.auth.authenticate(req.headers, admin, req.socket.remoteAddress);
@@ -28,7 +28,7 @@ export class ApiKeyGuard implements CanActivate {
       // Per-key limits apply to the API, not to admin actions.
       const dialect = req.url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
       const reply = ctx.switchToHttp().getResponse<FastifyReply>();
-      const charge = admin ? undefined : this.limits.admit(principal.keyId, reply, dialect);
+      const charge = admin ? undefined : await this.limits.admit(principal.keyId, reply, dialect);
       req.cortexCaller = {
         accountId: principal.accountId,
         keyId: principal.keyId,

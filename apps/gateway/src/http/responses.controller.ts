@@ -20,8 +20,8 @@ export class ResponsesController {
   ) {}
 
   @Post()
-  create(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.pipeline.run(this.responses.create(body, callerOf(req)), fastifyClient(req, reply));
+  async create(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.pipeline.run(await this.responses.create(body, callerOf(req)), fastifyClient(req, reply));
   }
 
   @Get(':id')

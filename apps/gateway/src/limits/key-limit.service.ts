@@ -2,9 +2,12 @@
  * Enforces each API key's limits ([[auth.keys]] max_concurrent, requests_per_minute,
  * tokens_per_minute, tokens_per_day): a refused request is a 429 with Retry-After in the caller's
  * dialect, and every response of a limited key carries the remaining-limit headers each dialect's
- * clients read (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`). State is per gateway
- * replica (docs/operations.md).
+ * clients read (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`). The state is in the
+ * LimitStore: this replica's memory, or Redis shared by every replica. With Redis down, limits fall
+ * back to this replica's own ([state] limits_when_down = "open", warned and counted) or refuse with
+ * a 503 ("closed").
  */
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
@@ -12,7 +15,9 @@ import type { Counter } from 'prom-client';
 import { type CortexConfig, CortexError } from '@app/core';
 import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { type KeyLimitConfig, KeyLimits, type LimitName, type LimitView } from './key-limits';
+import { STATE_REDIS, type StateRedis } from '../state/state-redis';
+import type { Admission, KeyLimitConfig, LimitName, LimitView } from './key-limits';
+import { LimitStore, MemoryLimitStore } from './limit-store';
 
 /** The `limit` label a refusal of each configured limit carries (key-limits.ts LimitName). */
 const LABEL: Record<keyof KeyLimitConfig, LimitName> = {
@@ -22,32 +27,52 @@ const LABEL: Record<keyof KeyLimitConfig, LimitName> = {
   tokens_per_day: 'tokens_per_day',
 };
 
-const LIMIT_KEYS: Array<keyof KeyLimitConfig> = [
-  'max_concurrent',
-  'requests_per_minute',
-  'tokens_per_minute',
-  'tokens_per_day',
-];
+const LIMIT_KEYS = Object.keys(LABEL) as Array<keyof KeyLimitConfig>;
 
 @Injectable()
 export class KeyLimitService {
-  private readonly keys = new Map<string, { sig: string; limits: KeyLimits }>();
+  /** This replica's own limits: the store, or what limits fall back to while a shared store is down. */
+  private readonly local = new MemoryLimitStore();
+  private readonly seen = new Set<string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @InjectMetric(G.rateLimited) private readonly refused: Counter<string>,
+    private readonly store: LimitStore,
+    @Inject(STATE_REDIS) private readonly state: StateRedis | null,
   ) {}
 
   /**
    * Admits one request of `keyId`, or throws its 429; the seat is given back when the response ends.
    * Returns what charges the request's tokens to the key (undefined when the key has no limits).
    */
-  admit(keyId: string, reply: FastifyReply, dialect: 'openai' | 'anthropic'): ((tokens: number) => void) | undefined {
-    const limits = this.limitsOf(keyId);
-    if (!limits) return undefined;
+  async admit(
+    keyId: string,
+    reply: FastifyReply,
+    dialect: 'openai' | 'anthropic',
+  ): Promise<((tokens: number) => void) | undefined> {
+    const cfg = this.limitsOf(keyId);
+    if (!cfg) return undefined;
     const now = this.clock.now();
-    const a = limits.admit(now);
+    const seat = randomUUID();
+    // The client may leave while the store answers: its seat is given back either way.
+    let closed = false;
+    let release = () => undefined as void;
+    reply.raw.once('close', () => {
+      closed = true;
+      release();
+    });
+    let store = this.store;
+    let a: Admission;
+    try {
+      a = await store.admit(keyId, cfg, seat, now);
+    } catch (err) {
+      this.state?.failed('limits', 'per-key limits could not be checked', err);
+      if (this.cfg.state.limits_when_down === 'closed') throw unavailable();
+      store = this.local;
+      a = await store.admit(keyId, cfg, seat, now);
+    }
     setHeaders(reply, a.view, dialect, now);
     if (!a.ok) {
       this.refused.inc({ key_id: keyId, limit: a.limit });
@@ -59,30 +84,30 @@ export class KeyLimitService {
         },
       );
     }
-    let released = false;
-    reply.raw.once('close', () => {
-      if (!released) limits.release();
-      released = true;
-    });
-    return (tokens) => limits.charge(tokens, this.clock.now());
+    const failed = (err: unknown) => this.state?.failed('limits', 'a per-key limit was not updated', err);
+    release = () => void store.release(keyId, seat).catch(failed);
+    if (closed) release();
+    return (tokens) => void store.charge(keyId, cfg, tokens, this.clock.now()).catch(failed);
   }
 
-  /** The key's limits, rebuilt when a reload changed them. */
-  private limitsOf(keyId: string): KeyLimits | undefined {
+  /** The key's configured limits (read at each request, so a reload applies at once). */
+  private limitsOf(keyId: string): KeyLimitConfig | undefined {
     const key = this.cfg.auth.keys.find((k) => (k.key_id ?? k.account_id) === keyId);
     const cfg: KeyLimitConfig = {};
     for (const name of LIMIT_KEYS) if (key?.[name]) cfg[name] = key[name];
     if (!Object.keys(cfg).length) return undefined;
-    const sig = JSON.stringify(cfg);
-    const known = this.keys.get(keyId);
-    if (known?.sig === sig) return known.limits;
-    const limits = new KeyLimits(cfg, this.clock.now());
-    this.keys.set(keyId, { sig, limits });
-    // Each of its limits has a refusal series from the key's first request, at 0 ("none", not "no data").
-    for (const key of Object.keys(cfg))
-      this.refused.inc({ key_id: keyId, limit: LABEL[key as keyof KeyLimitConfig] }, 0);
-    return limits;
+    if (!this.seen.has(keyId)) {
+      this.seen.add(keyId);
+      // Each of its limits has a refusal series from the key's first request, at 0 ("none", not "no data").
+      for (const name of Object.keys(cfg))
+        this.refused.inc({ key_id: keyId, limit: LABEL[name as keyof KeyLimitConfig] }, 0);
+    }
+    return cfg;
   }
+}
+
+function unavailable(): CortexError {
+  return new CortexError('service_unavailable', 'the limits store is unavailable; retry shortly', { retryAfterS: 5 });
 }
 
 function setHeaders(reply: FastifyReply, v: LimitView, dialect: 'openai' | 'anthropic', now: number): void {

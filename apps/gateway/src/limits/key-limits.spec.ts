@@ -28,4 +28,13 @@ describe('KeyLimits', () => {
     expect(k.admit(91_000).ok).toBe(true);
     expect(k.view(91_000).tokens).toMatchObject({ limit: 100 }); // the tighter of the two buckets
   });
+
+  it('reads a shared store’s decision like its own: the same refusal, wait and headers', () => {
+    const cfg = { requests_per_minute: 60, tokens_per_minute: 100 };
+    const own = new KeyLimits(cfg, 0);
+    own.charge(150, 0);
+    const decided = KeyLimits.decided(cfg, 'tokens_per_minute', { requests: 60, perMinute: -50 }, 0);
+    expect(decided).toEqual(own.admit(0));
+    expect(decided).toMatchObject({ ok: false, limit: 'tokens_per_minute', retryAfterS: 31 });
+  });
 });

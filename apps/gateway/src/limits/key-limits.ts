@@ -21,10 +21,11 @@ class Bucket {
 
   constructor(
     readonly limit: number,
-    private readonly windowMs: number,
+    readonly windowMs: number,
     now: number,
+    level = limit,
   ) {
-    this.level = limit;
+    this.level = level;
     this.at = now;
   }
 
@@ -58,6 +59,15 @@ export interface LimitView {
   tokens?: { limit: number; remaining: number; resetS: number };
 }
 
+/** Each bucket's level at one moment (how a shared store hands back what it decided). */
+export interface Levels {
+  requests?: number;
+  perMinute?: number;
+  perDay?: number;
+}
+
+export const WINDOW_MS = { requests: MINUTE, perMinute: MINUTE, perDay: DAY } as const;
+
 export type Admission =
   { ok: true; view: LimitView } | { ok: false; limit: LimitName; retryAfterS: number; view: LimitView };
 
@@ -71,29 +81,48 @@ export class KeyLimits {
   constructor(
     private readonly cfg: KeyLimitConfig,
     now: number,
+    levels: Levels = {},
   ) {
-    if (cfg.requests_per_minute) this.requests = new Bucket(cfg.requests_per_minute, MINUTE, now);
-    if (cfg.tokens_per_minute) this.perMinute = new Bucket(cfg.tokens_per_minute, MINUTE, now);
-    if (cfg.tokens_per_day) this.perDay = new Bucket(cfg.tokens_per_day, DAY, now);
+    const { requests_per_minute: rpm, tokens_per_minute: tpm, tokens_per_day: tpd } = cfg;
+    if (rpm) this.requests = new Bucket(rpm, MINUTE, now, levels.requests ?? rpm);
+    if (tpm) this.perMinute = new Bucket(tpm, MINUTE, now, levels.perMinute ?? tpm);
+    if (tpd) this.perDay = new Bucket(tpd, DAY, now, levels.perDay ?? tpd);
+  }
+
+  /**
+   * What a shared store decided, as an Admission: `refused` names the limit that refused (null:
+   * admitted) and `levels` are the buckets after it.
+   */
+  static decided(cfg: KeyLimitConfig, refused: LimitName | null, levels: Levels, now: number): Admission {
+    const k = new KeyLimits(cfg, now, levels);
+    return refused ? k.refuse(refused, now) : { ok: true, view: k.view(now) };
   }
 
   /** Takes a seat and a request, or says which limit refuses and for how long. */
   admit(now: number): Admission {
-    const refuse = (limit: LimitName, retryAfterS: number): Admission => ({
-      ok: false,
-      limit,
-      retryAfterS: Math.max(1, retryAfterS),
-      view: this.view(now),
-    });
-    if (this.cfg.max_concurrent && this.running >= this.cfg.max_concurrent) return refuse('concurrency', 1);
-    if (this.requests && this.requests.remaining(now) < 1) return refuse('requests', this.requests.waitS(1, now));
-    if (this.perMinute && this.perMinute.remaining(now) <= 0) {
-      return refuse('tokens_per_minute', this.perMinute.waitS(1, now));
-    }
-    if (this.perDay && this.perDay.remaining(now) <= 0) return refuse('tokens_per_day', this.perDay.waitS(1, now));
+    const refused = this.refusing(now);
+    if (refused) return this.refuse(refused, now);
     this.running++;
     this.requests?.take(1, now);
     return { ok: true, view: this.view(now) };
+  }
+
+  private refusing(now: number): LimitName | null {
+    if (this.cfg.max_concurrent && this.running >= this.cfg.max_concurrent) return 'concurrency';
+    if (this.requests && this.requests.remaining(now) < 1) return 'requests';
+    if (this.perMinute && this.perMinute.remaining(now) <= 0) return 'tokens_per_minute';
+    if (this.perDay && this.perDay.remaining(now) <= 0) return 'tokens_per_day';
+    return null;
+  }
+
+  private refuse(limit: LimitName, now: number): Admission {
+    const wait: Record<LimitName, () => number> = {
+      concurrency: () => 1,
+      requests: () => this.requests!.waitS(1, now),
+      tokens_per_minute: () => this.perMinute!.waitS(1, now),
+      tokens_per_day: () => this.perDay!.waitS(1, now),
+    };
+    return { ok: false, limit, retryAfterS: Math.max(1, wait[limit]()), view: this.view(now) };
   }
 
   release(): void {

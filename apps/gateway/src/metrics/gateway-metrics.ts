@@ -29,6 +29,7 @@ export const G = {
   pollCycle: 'cortex_poll_cycle_seconds',
   resumes: 'cortex_stream_resumes_total',
   stateErrors: 'cortex_state_errors_total',
+  budgetRefused: 'cortex_budget_refused_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -48,6 +49,11 @@ export const gatewayMetricProviders = [
     labelNames: ['result'],
   }),
   makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
+  makeCounterProvider({
+    name: G.budgetRefused,
+    help: 'Requests refused by a token budget: the line (key:ID or account:ID) and its kind (rolling or balance)',
+    labelNames: ['line', 'kind'],
+  }),
   makeCounterProvider({
     name: G.stateErrors,
     help: 'Calls to the shared state store ([state] redis_url) that failed or timed out, by concern',

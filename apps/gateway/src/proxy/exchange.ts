@@ -41,6 +41,6 @@ export interface Exchange {
   end(): string;
   /** A whole 2xx answer (parsed JSON) as the client's body (translating adapters only). */
   answer(body: unknown): unknown;
-  /** The answer is over (stored responses keep theirs). */
-  done?(): void;
+  /** The answer is over (stored responses keep theirs, before the client has it all). */
+  done?(): void | Promise<void>;
 }

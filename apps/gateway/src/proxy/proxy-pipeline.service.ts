@@ -9,6 +9,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type CortexConfig, CortexError, sseLimits } from '@app/core';
 import { SseParser } from '@app/translate';
+import { BudgetService } from '../budgets/budget.service';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { toCortexError } from '../errors/error.filters';
 import { DrainService } from '../lifecycle/drain.service';
@@ -17,10 +18,11 @@ import { neuronError } from '../upstream/upstream-error';
 import type { Client, EventSink } from './client';
 import { DispatcherService } from './dispatcher.service';
 import type { Exchange } from './exchange';
-import { type Dispatch, type Outcome, RequestRecorder } from './request-recorder.service';
+import { type Dispatch, RequestRecorder } from './request-recorder.service';
 import { RequestScope } from './request-scope';
 import { type Fault, ResumeService } from './resume.service';
 import { StreamObserver } from './stream-observer';
+import { LazySink, Progress } from './progress';
 import { Diverged, Transcript } from './transcript';
 
 function parsed(text: string): Record<string, unknown> | null {
@@ -29,46 +31,6 @@ function parsed(text: string): Record<string, unknown> | null {
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
-  }
-}
-
-/** The client's event stream, opened on first need (a load to wait for, or the upstream's first byte). */
-class LazySink {
-  opened: EventSink | undefined;
-
-  constructor(private readonly create: () => EventSink) {}
-
-  open(): EventSink {
-    return (this.opened ??= this.create());
-  }
-}
-
-/** What a request's answer has been so far, across the replicas that served it. */
-class Progress {
-  /** Nodes whose leg failed with a fault: each one a resume. */
-  readonly failed: string[] = [];
-  /** How the last leg ended (none: no neuron took the request). */
-  outcome: Outcome | null = null;
-
-  constructor(
-    readonly allowance: number,
-    /** A streamed chat answer as its client was sent it (null: nothing to continue from). */
-    readonly transcript: Transcript | null,
-  ) {}
-
-  get resumes(): number {
-    return this.failed.length;
-  }
-
-  get canResume(): boolean {
-    const t = this.transcript;
-    return this.resumes < this.allowance && !t?.finished && !t?.overflowed;
-  }
-
-  /** The request for the next replica: the continuation of what was sent, or the request again. */
-  next(x: Exchange): Exchange {
-    const t = this.transcript;
-    return t?.started ? { ...x, body: t.continuation(x.body as Record<string, unknown>), raw: undefined } : x;
   }
 }
 
@@ -89,11 +51,14 @@ export class ProxyPipeline {
     private readonly dispatcher: DispatcherService,
     private readonly recorder: RequestRecorder,
     private readonly resume: ResumeService,
+    private readonly budgets: BudgetService,
   ) {}
 
   async run(x: Exchange, client: Client): Promise<void> {
+    // A budgeted caller's worst case is reserved before anything is sent (a refusal is its 429).
+    const reservation = await this.budgets.reserve(client.caller, x);
     const allowance = this.resume.allowance(x, client);
-    const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null);
+    const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null, reservation);
     const scope = new RequestScope(client, (stop) => this.drain.enter(stop));
     try {
       await this.serve(x, client, scope, progress);
@@ -103,6 +68,7 @@ export class ProxyPipeline {
     } finally {
       scope.close();
       this.recorder.account(client, progress.outcome ?? { model: UNROUTED, usage: null, failed: true });
+      progress.settle();
     }
   }
 
@@ -155,7 +121,7 @@ export class ProxyPipeline {
 
   private endStream(x: Exchange, sink: EventSink, e: CortexError): void {
     void sink.write(x.fail(e));
-    x.done?.();
+    void x.done?.();
     sink.end();
   }
 
@@ -242,7 +208,8 @@ export class ProxyPipeline {
     }
     p.outcome = this.recorder.finish(d, obs, client, failure, p.resumes);
     if (fault) return fault;
-    x.done?.();
+    await x.done?.();
+    p.settle();
     sink.end();
     return null;
   }
@@ -286,8 +253,9 @@ export class ProxyPipeline {
       return null;
     }
     if (sink) return (this.endStream(x, sink, new CortexError('upstream_error', 'upstream did not stream')), null);
+    p.settle();
     if (x.passThrough) await client.send(status, text, { 'content-type': type });
-    else await client.send(200, x.answer(json ?? text));
+    else await client.send(200, await x.answer(json ?? text));
     return null;
   }
 }

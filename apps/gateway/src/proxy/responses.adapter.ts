@@ -36,11 +36,11 @@ export class ResponsesAdapter {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  create(raw: unknown, caller: Caller | null): Exchange {
+  async create(raw: unknown, caller: Caller | null): Promise<Exchange> {
     const { body, model } = requireModel(raw);
     const owner = ownerOf(caller);
-    const resolved = { ...body, input: this.resolveReferences(owner, body.input) };
-    const t = this.translation.responsesRequest(resolved, this.history(owner, body.previous_response_id));
+    const resolved = { ...body, input: await this.resolveReferences(owner, body.input) };
+    const t = this.translation.responsesRequest(resolved, await this.history(owner, body.previous_response_id));
     const ctx: ResponseContext = {
       id: `resp_${randomUUID().replace(/-/g, '')}`,
       createdAt: Math.floor(this.clock.now() / 1000),
@@ -50,8 +50,9 @@ export class ResponsesAdapter {
       sealReasoning: t.sealReasoning,
     };
     const translator = this.translation.responsesStream(ctx);
-    const keep = (response: ResponseObject) => {
-      if (response.status !== 'failed' && response.store) this.store.put(owner, response, t.input);
+    // Kept before the client has the answer, so its next turn finds it on any replica.
+    const keep = async (response: ResponseObject) => {
+      if (response.status !== 'failed' && response.store) await this.store.put(owner, response, t.input);
     };
     return {
       api: 'responses',
@@ -64,14 +65,14 @@ export class ResponsesAdapter {
       data: (d) => (d.json ? frames(translator.push(d.json as unknown as OpenAIChatChunk)) : ''),
       end: () => frames(translator.end()),
       fail: (e) => frames(translator.fail(e.code, e.message)),
-      answer: (completion) => {
+      answer: async (completion) => {
         const response = this.translation.responsesResponse(completion as OpenAIChatCompletion, ctx);
-        keep(response);
+        await keep(response);
         return response;
       },
-      done: () => {
+      done: async () => {
         translator.warnings.forEach((w) => this.log.warn(w));
-        if (translator.result) keep(translator.result);
+        if (translator.result) await keep(translator.result);
       },
     };
   }
@@ -81,35 +82,40 @@ export class ResponsesAdapter {
    * replaced by the stored items they name: any stored response of this account, not only the
    * previous one. An id this account cannot see is a 400 naming it.
    */
-  private resolveReferences(owner: string, input: unknown): unknown {
+  private async resolveReferences(owner: string, input: unknown): Promise<unknown> {
     if (!Array.isArray(input)) return input;
-    return input.map((item, i) => {
-      const ref = item as { type?: unknown; id?: unknown } | null;
-      if (ref?.type !== 'item_reference') return item;
-      const param = `input[${i}].id`;
-      if (typeof ref.id !== 'string' || !ref.id)
-        throw new CortexError('invalid_body', `${param}: expected an item id`, { param });
-      const found = this.store.item(owner, ref.id);
-      if (!found) {
-        throw new CortexError(
-          'invalid_body',
-          `${param}: no stored item '${ref.id}' for this account (items are kept with their responses, per gateway, for a while; send the item itself)`,
-          { param },
-        );
-      }
-      return found;
-    });
+    const out: unknown[] = [];
+    for (const [i, item] of input.entries()) out.push(await this.resolved(owner, item, i));
+    return out;
+  }
+
+  /** One input item, an `item_reference` replaced by the stored item it names. */
+  private async resolved(owner: string, item: unknown, i: number): Promise<unknown> {
+    const ref = item as { type?: unknown; id?: unknown } | null;
+    if (ref?.type !== 'item_reference') return item;
+    const param = `input[${i}].id`;
+    if (typeof ref.id !== 'string' || !ref.id)
+      throw new CortexError('invalid_body', `${param}: expected an item id`, { param });
+    const found = await this.store.item(owner, ref.id);
+    if (!found) {
+      throw new CortexError(
+        'invalid_body',
+        `${param}: no stored item '${ref.id}' for this account (items are kept with their responses, for a while; send the item itself)`,
+        { param },
+      );
+    }
+    return found;
   }
 
   /** The stored conversation a request continues, or a 404 naming what is missing. */
-  private history(owner: string, previous: unknown): unknown[] | undefined {
+  private async history(owner: string, previous: unknown): Promise<unknown[] | undefined> {
     if (typeof previous !== 'string') return undefined;
-    const chain = this.store.chain(owner, previous);
+    const chain = await this.store.chain(owner, previous);
     if (!chain) throw notFound(previous, 'previous_response_id');
     if ('missing' in chain) {
       throw new CortexError(
         'not_found',
-        `previous_response_id: response '${previous}' continues '${chain.missing}', which this gateway no longer stores`,
+        `previous_response_id: response '${previous}' continues '${chain.missing}', which is no longer stored`,
         { param: 'previous_response_id' },
       );
     }

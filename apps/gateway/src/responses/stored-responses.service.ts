@@ -9,14 +9,14 @@ export class StoredResponses {
   constructor(private readonly store: ResponseStore) {}
 
   /** The stored response, or a 404 naming the id. */
-  get(id: string, caller: Caller | null): ResponseObject {
-    const found = this.store.get(ownerOf(caller), id);
+  async get(id: string, caller: Caller | null): Promise<ResponseObject> {
+    const found = await this.store.get(ownerOf(caller), id);
     if (!found) throw notFound(id, 'response_id');
     return found.response;
   }
 
-  inputItems(id: string, caller: Caller | null) {
-    const found = this.store.get(ownerOf(caller), id);
+  async inputItems(id: string, caller: Caller | null) {
+    const found = await this.store.get(ownerOf(caller), id);
     if (!found) throw notFound(id, 'response_id');
     const ids = found.input.map((i) => (i as { id?: unknown }).id).filter((x) => typeof x === 'string');
     return {
@@ -28,8 +28,8 @@ export class StoredResponses {
     };
   }
 
-  delete(id: string, caller: Caller | null) {
-    if (!this.store.delete(ownerOf(caller), id)) throw notFound(id, 'response_id');
+  async delete(id: string, caller: Caller | null) {
+    if (!(await this.store.delete(ownerOf(caller), id))) throw notFound(id, 'response_id');
     return { id, object: 'response', deleted: true };
   }
 }

@@ -4,10 +4,8 @@
  * MULTI, and a set per day naming its lines. Every call has a deadline ([state] timeout_ms); a write
  * that fails is logged and counted, never the request's failure; a query that fails is a 503.
  */
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import type { Counter } from 'prom-client';
 import { CortexError, type UsageRow, utcDay } from '@app/core';
+import type { StateRedis } from '../state/state-redis';
 import {
   type Counts,
   type UsageEntry,
@@ -24,26 +22,12 @@ const FIELDS = Object.keys(zero()) as Array<keyof Counts>;
 /** Days one query covers at most (from `until` back): a longer span is cut to its last 400 days. */
 const DAYS_BACK = 400;
 
-export class RedisUsageLedger extends UsageLedger implements OnApplicationShutdown {
-  private readonly log = new Logger('UsageLedger');
-  private readonly redis: Redis;
-  private warned = 0;
+export class RedisUsageLedger extends UsageLedger {
+  private readonly redis;
 
-  constructor(
-    url: string,
-    timeoutMs: number,
-    private readonly failures: Counter<string>,
-  ) {
+  constructor(private readonly state: StateRedis) {
     super();
-    this.redis = new Redis(url, {
-      commandTimeout: timeoutMs,
-      connectTimeout: timeoutMs,
-      maxRetriesPerRequest: 1,
-      // While Redis is away, calls fail at once instead of queueing without bound.
-      enableOfflineQueue: false,
-      lazyConnect: false,
-    });
-    this.redis.on('error', (err: Error) => this.warn(`redis: ${err.message}`));
+    this.redis = state.client;
   }
 
   record(e: UsageEntry): void {
@@ -52,10 +36,7 @@ export class RedisUsageLedger extends UsageLedger implements OnApplicationShutdo
     const key = `${PREFIX}${day}:${line}`;
     const tx = this.redis.multi().sadd(`${PREFIX}${day}`, line);
     for (const [field, n] of Object.entries(deltaOf(e))) if (n) tx.hincrby(key, field, n);
-    tx.exec().catch((err: Error) => {
-      this.failures.inc({ concern: 'usage' });
-      this.warn(`a usage line was not recorded: ${err.message}`);
-    });
+    tx.exec().catch((err: Error) => this.state.failed('usage', 'a usage line was not recorded', err));
   }
 
   async query(q: UsageQuery): Promise<UsageRow[]> {
@@ -86,7 +67,7 @@ export class RedisUsageLedger extends UsageLedger implements OnApplicationShutdo
       });
       return rows.sort((a, b) => order(a).localeCompare(order(b)));
     } catch (err) {
-      this.failures.inc({ concern: 'usage' });
+      this.state.failed('usage', 'the usage ledger could not be read', err);
       throw new CortexError(
         'service_unavailable',
         `the usage ledger's store is unavailable: ${(err as Error).message}`,
@@ -95,19 +76,6 @@ export class RedisUsageLedger extends UsageLedger implements OnApplicationShutdo
         },
       );
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // Lines still on their way are written before the connection closes.
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-
-  /** At most one warning a minute: a store that is down says so without flooding the log. */
-  private warn(message: string): void {
-    const now = Date.now();
-    if (now - this.warned < 60_000) return;
-    this.warned = now;
-    this.log.warn(message);
   }
 }
 

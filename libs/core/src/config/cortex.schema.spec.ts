@@ -31,7 +31,7 @@ describe(CortexConfig.name, () => {
       min_residency_s: 30,
     });
     expect(sut.neurons).toEqual([]);
-    expect(sut.auth).toEqual({ require_auth: false, allow_anonymous: false, keys: [] });
+    expect(sut.auth).toEqual({ require_auth: false, allow_anonymous: false, keys: [], accounts: [] });
     expect(sut.poller).toEqual({ interval_ms: 2000, timeout_ms: 2000, unhealthy_after: 3 });
     expect(sut.upstream).toEqual({
       connect_timeout_ms: 5000,
@@ -52,7 +52,7 @@ describe(CortexConfig.name, () => {
     expect(sut.responses).toEqual({ store_max_entries: 1000, store_max_mb: 64, store_ttl_s: 3600 });
     expect(sut.sessions).toEqual({ affinity: true, overload_margin: 2 });
     expect(sut.resume).toEqual({ max_attempts: 1, deadline_s: 60 });
-    expect(sut.state).toEqual({ timeout_ms: 500 });
+    expect(sut.state).toEqual({ timeout_ms: 500, limits_when_down: 'open', budgets_when_down: 'closed' });
   });
 
   it('keeps defaults for keys a section leaves out', () => {
@@ -135,6 +135,20 @@ describe(CortexConfig.name, () => {
     expect(issueOf('[auth]\nrequire_auth = true')).toContain('auth.require_auth: expected at least one');
     expect(issueOf('[state]\nredis_url = "localhost:6379"')).toContain('state.redis_url: expected redis://');
     expect(parse('[state]\nredis_url = "redis://10.0.0.5:6379/2"').state.redis_url).toBe('redis://10.0.0.5:6379/2');
+    const key = '[[auth.keys]]\nkey = "k"\naccount_id = "a"\n';
+    expect(issueOf(`${key}hard_cap = 10\nwindow = { kind = "rolling" }`)).toContain(
+      "auth.keys[0].window.seconds: expected the rolling window's length",
+    );
+    expect(issueOf(`${key}window = { seconds = 60 }`)).toContain(
+      'auth.keys[0].window.seconds: a balance has no window',
+    );
+    expect(issueOf('[[auth.accounts]]\naccount_id = "a"\nhard_cap = 0')).toContain('auth.accounts[0].hard_cap');
+    expect(issueOf('[[auth.accounts]]\naccount_id = "a"\n[[auth.accounts]]\naccount_id = "a"')).toContain(
+      'auth.accounts: duplicate account_id "a"',
+    );
+    expect(issueOf('[state]\nbudgets_when_down = "maybe"')).toContain('state.budgets_when_down');
+    const rolling = parse(`${key}hard_cap = 10\nwindow = { kind = "rolling", seconds = 60 }`).auth.keys[0]!;
+    expect(rolling).toMatchObject({ hard_cap: 10, window: { kind: 'rolling', seconds: 60 } });
   });
 
   it('applies CORTEX_ environment overrides, typed as TOML values', () => {

@@ -71,7 +71,26 @@ export class NeuronEntry {
   @IsOptional() @IsNonEmptyString() token?: string;
 }
 
-export class AuthKey {
+export const BUDGET_WINDOWS = ['balance', 'rolling'] as const;
+
+/** How a budget's cap applies: once (a hard balance), or again every `seconds` (a rolling window). */
+export class BudgetWindow {
+  @OneOf(BUDGET_WINDOWS) kind: (typeof BUDGET_WINDOWS)[number] = 'balance';
+  /** The rolling window's length (rolling only). */
+  @IsOptional() @IntAtLeast(1) seconds?: number;
+}
+
+/**
+ * A token budget with reservations: each request reserves its prompt estimate + its max output
+ * before it is sent, and settles with the usage it had (docs/multi-tenant.md).
+ */
+export abstract class Budgeted {
+  /** Most tokens (prompt + completion) per window, or in all (a balance); unset = uncapped. */
+  @IsOptional() @IntAtLeast(1) hard_cap?: number;
+  @ValidateNested() @Type(() => BudgetWindow) window = new BudgetWindow();
+}
+
+export class AuthKey extends Budgeted {
   @IsNonEmptyString() key!: string;
   @IsNonEmptyString() account_id!: string;
   /** Label for metrics and logs; defaults to account_id (the secret is never a label). */
@@ -93,12 +112,18 @@ export class AuthKey {
   @IsOptional() @IntAtLeast(1) tokens_per_day?: number;
 }
 
+/** An account groups keys: its budget caps them all together (each key may have its own too). */
+export class AuthAccount extends Budgeted {
+  @IsNonEmptyString() account_id!: string;
+}
+
 export class AuthSection {
   /** When false, requests without a key (or with an unknown key) are served anonymously. */
   @IsBool() require_auth = false;
   /** Explicitly serve anonymous requests on a non-loopback listen address. */
   @IsBool() allow_anonymous = false;
   @IsTableList() @ValidateNested({ each: true }) @Type(() => AuthKey) keys: AuthKey[] = [];
+  @IsTableList() @ValidateNested({ each: true }) @Type(() => AuthAccount) accounts: AuthAccount[] = [];
 }
 
 export class PollerSection {
@@ -125,12 +150,19 @@ export class ResponsesSection {
   @IntAtLeast(1) store_ttl_s = 3600;
 }
 
+export const FAIL_MODES = ['open', 'closed'] as const;
+export type FailMode = (typeof FAIL_MODES)[number];
+
 /** State several gateway replicas share (docs/multi-tenant.md); unset: each keeps its own, in memory. */
 export class StateSection {
   /** redis://[user:password@]host:port[/db]; unset: in memory. */
   @IsOptional() @IsNonEmptyString() redis_url?: string;
   /** Deadline of each call to the store. */
   @IntAtLeast(10) timeout_ms = 500;
+  /** With the store down, per-key limits are skipped with a warning ("open") or refuse with a 503 ("closed"). */
+  @OneOf(FAIL_MODES) limits_when_down: FailMode = 'open';
+  /** With the store down, budgeted requests refuse with a 503 ("closed") or go unmetered ("open"). */
+  @OneOf(FAIL_MODES) budgets_when_down: FailMode = 'closed';
 }
 
 /** A stream whose neuron fails mid-answer continues on another replica (see docs/resume.md). */
@@ -161,6 +193,20 @@ export class CortexConfig {
     issues.push(...duplicates(this.auth.keys.map((k) => k.key)).map(() => 'auth.keys: duplicate key'));
     if (this.auth.require_auth && this.auth.keys.length === 0) {
       issues.push('auth.require_auth: expected at least one [[auth.keys]] entry when true, got none');
+    }
+    issues.push(
+      ...duplicates(this.auth.accounts.map((a) => a.account_id)).map(
+        (a) => `auth.accounts: duplicate account_id "${a}"`,
+      ),
+    );
+    for (const [path, b] of [
+      ...this.auth.keys.map((k, i) => [`auth.keys[${i}]`, k] as const),
+      ...this.auth.accounts.map((a, i) => [`auth.accounts[${i}]`, a] as const),
+    ]) {
+      if (b.window.kind === 'rolling' && !b.window.seconds)
+        issues.push(`${path}.window.seconds: expected the rolling window's length in seconds, got nothing`);
+      if (b.window.kind === 'balance' && b.window.seconds)
+        issues.push(`${path}.window.seconds: a balance has no window; set kind = "rolling" or drop seconds`);
     }
     const redis = this.state.redis_url;
     if (redis !== undefined && !/^rediss?:\/\/[^\s/]+/.test(redis)) {

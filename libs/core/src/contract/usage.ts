@@ -30,3 +30,17 @@ export interface UsageReport {
 
 /** A time as its UTC day, YYYY-MM-DD. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** One token budget as it stands (GET /admin/budgets): a key's or an account's. */
+export interface BudgetView {
+  /** `key:<key_id>` or `account:<account_id>`. */
+  line: string;
+  kind: 'balance' | 'rolling';
+  cap: number;
+  spent: number;
+  /** Held by requests still running (their worst case). */
+  reserved: number;
+  available: number;
+  /** Rolling only: seconds until the window starts again. */
+  resets_in_s: number | null;
+}

@@ -38,6 +38,8 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   too_large: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large' },
   unsupported_media: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   rate_limit: { status: 429, openaiType: 'rate_limit_error', anthropicType: 'rate_limit_error' },
+  // A spent balance: OpenAI's own 429 of that name; Anthropic has no 429 type of its own for it.
+  quota: { status: 429, openaiType: 'insufficient_quota', anthropicType: 'rate_limit_error' },
   overloaded: { status: 503, openaiType: 'api_error', anthropicType: 'overloaded_error' },
   upstream: { status: 502, openaiType: 'api_error', anthropicType: 'api_error' },
   timeout: { status: 504, openaiType: 'api_error', anthropicType: 'api_error' },

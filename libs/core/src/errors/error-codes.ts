@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'too_large'
   | 'unsupported_media'
   | 'rate_limit'
+  | 'quota'
   | 'overloaded'
   | 'upstream'
   | 'timeout'
@@ -47,6 +48,7 @@ export const ERROR_CODES = {
   device_busy: 'conflict',
   // capacity and lifecycle (retry later)
   rate_limit_exceeded: 'rate_limit',
+  insufficient_quota: 'quota',
   service_unavailable: 'overloaded',
   shutting_down: 'overloaded',
   queue_timeout: 'overloaded',
