@@ -1,14 +1,16 @@
 /**
- * Two gateway replicas share one usage ledger in a real Redis (Debian's redis-server, which
- * `npm test` installs when missing): requests sent to either are counted once, the ledger equals
- * the sum of the usage the clients received, it survives a replica's restart, and with Redis
- * killed requests are still served (the ledger fails open, counted) while /admin/usage is a 503.
+ * Two gateway replicas over one real neuron share their state in a real Redis (Debian's
+ * redis-server, which `npm test` installs when missing): a key's requests per minute across both,
+ * a budget that concurrent long answers never overdraw, a Responses chain and an item reference
+ * with turns alternating between replicas, and a usage ledger equal to the usage the clients were
+ * told, kept over a restart. With Redis killed each concern does what [state] says, and nothing
+ * hangs: limits fail open (counted), budgets and stored responses are 503s, answers still flow.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeNeuron, startFakeNeuron } from './fakes/fake-neuron';
 import { freePort } from './fakes/free-port';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
+import { type NeuronHandle, startNeuron } from './helpers/neuron';
 import { json, until } from './helpers/processes';
 
 interface Totals {
@@ -17,17 +19,32 @@ interface Totals {
   completion_tokens: number;
   errors: number;
 }
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+const KEYS =
+  '[auth]\nrequire_auth = false\n' +
+  '[[auth.keys]]\nkey = "sk-admin"\naccount_id = "ops"\nadmin = true\n' +
+  '[[auth.keys]]\nkey = "sk-rpm"\naccount_id = "r"\nrequests_per_minute = 4\n' +
+  '[[auth.keys]]\nkey = "sk-budget"\naccount_id = "b"\nkey_id = "b-ci"\nhard_cap = 400\n' +
+  '[[auth.keys]]\nkey = "sk-chat"\naccount_id = "c"\n';
+const admin = { authorization: 'Bearer sk-admin' };
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+const chat = (max: number) => ({ model: 'chat', max_tokens: max, messages: [{ role: 'user', content: 'hi' }] });
 
 describe('gateway replicas share state in Redis', () => {
   let redis: ChildProcess;
   let url: string;
-  let neuron: FakeNeuron;
+  let neuron: NeuronHandle;
   const gateways: GatewayHandle[] = [];
   const spec = () => ({
     neurons: [{ name: 'n', url: neuron.url }],
-    models: '[[models]]\nid = "chat"\nsource = "chat.gguf"\n',
-    extra: `[state]\nredis_url = "${url}"\ntimeout_ms = 300\n`,
+    models: '[[models]]\nid = "chat"\nsource = "tiny.gguf"\ncontext_size = 1024\n',
+    extra: `${KEYS}[state]\nredis_url = "${url}"\ntimeout_ms = 300\n`,
   });
+  const g = (i: number) => gateways[i % 2]!;
 
   beforeAll(async () => {
     execFileSync('redis-server', ['--version']); // installed by npm test; missing fails here, never skips
@@ -36,55 +53,176 @@ describe('gateway replicas share state in Redis', () => {
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    neuron = await startFakeNeuron({ models: ['chat'] });
-    gateways.push(await startGateway(spec()), await startGateway(spec()));
-  }, 60_000);
+    neuron = await startNeuron('devices = ["cpu"]\n[admission]\nmax_in_flight = 4\n');
+    gateways.push(await startGateway(spec()));
+    // Loaded through one replica first, so the second finds it warm.
+    expect((await json(`${gateways[0]!.url}/v1/chat/completions`, chat(1), as('sk-chat'))).status).toBe(200);
+    gateways.push(await startGateway(spec()));
+    await until(
+      async () => (await json(`${gateways[1]!.url}/v1/chat/completions`, chat(1), as('sk-chat'))).status === 200,
+    );
+  }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.close()));
+    await Promise.all(gateways.map((x) => x.close()));
     await neuron?.close();
     redis?.kill('SIGKILL');
   });
 
-  const usage = async (g: GatewayHandle) => json<{ totals: Totals }>(`${g.url}/admin/usage`);
+  it('a key limited to 4 requests a minute gets 4 across both replicas, not 8', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await json(`${g(i).url}/v1/chat/completions`, chat(1), as('sk-rpm'))).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+  }, 60_000);
+
+  it('concurrent long answers on both replicas never overdraw a budget: what does not fit is refused before it is sent', async () => {
+    const budget = async () =>
+      (
+        await json<{ data: Array<Record<string, number>> }>(`${g(0).url}/admin/budgets`, undefined, admin)
+      ).body.data.find((b) => (b.line as unknown as string) === 'key:b-ci')!;
+    let told = 0;
+    for (let round = 0; round < 3; round++) {
+      // Each reserves its body (19) + 96 and spends about 112: at most three fit in 400, whatever is spent.
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          json<{ usage?: Usage; error?: { code: string } }>(
+            `${g(i).url}/v1/chat/completions`,
+            chat(96),
+            as('sk-budget'),
+          ),
+        ),
+      );
+      for (const a of answers) {
+        if (a.status === 200) told += a.body.usage!.prompt_tokens + a.body.usage!.completion_tokens;
+        else {
+          expect(a.status).toBe(429);
+          expect(a.body.error!.code).toBe('insufficient_quota');
+        }
+      }
+      // The first round is contended: some fit and the rest are refused (3 of 6 fit in 400).
+      if (round === 0) expect(answers.filter((a) => a.status === 200)).toHaveLength(3);
+      const b = await until(async () => {
+        const v = await budget();
+        return v.reserved === 0 ? v : undefined;
+      }, 5000);
+      expect(b.spent).toBe(told);
+      expect(b.spent).toBeLessThanOrEqual(400);
+    }
+    expect(told).toBeGreaterThan(0);
+    // Spent down: the next long answer is refused on either replica.
+    for (const i of [0, 1])
+      expect((await json(`${g(i).url}/v1/chat/completions`, chat(400), as('sk-budget'))).status).toBe(429);
+  }, 120_000);
+
+  it('a Responses chain and an item reference work with turns alternating between replicas', async () => {
+    type Resp = { id: string; output: Array<{ id: string; type: string }>; usage: { input_tokens: number } };
+    const create = async (i: number, body: Record<string, unknown>) => {
+      const r = await json<Resp>(
+        `${g(i).url}/v1/responses`,
+        { model: 'chat', max_output_tokens: 4, ...body },
+        as('sk-chat'),
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body;
+    };
+    const first = await create(0, { input: 'hi' });
+    const second = await create(1, { input: 'and then?', previous_response_id: first.id });
+    expect(second.usage.input_tokens).toBeGreaterThan(first.usage.input_tokens); // the first turn came along
+    const message = first.output.find((o) => o.type === 'message')!;
+    const third = await create(0, {
+      input: [
+        { type: 'item_reference', id: message.id },
+        { role: 'user', content: 'go on' },
+      ],
+      previous_response_id: second.id,
+    });
+    expect(third.usage.input_tokens).toBeGreaterThan(second.usage.input_tokens);
+    expect((await json(`${g(1).url}/v1/responses/${third.id}`, undefined, as('sk-chat'))).body).toMatchObject({
+      id: third.id,
+    });
+    const items = await json<{ data: unknown[] }>(
+      `${g(0).url}/v1/responses/${second.id}/input_items`,
+      undefined,
+      as('sk-chat'),
+    );
+    expect(items.status).toBe(200);
+    // Another account cannot see it on either replica.
+    expect((await json(`${g(1).url}/v1/responses/${third.id}`)).status).toBe(404);
+    const del = await fetch(`${g(1).url}/v1/responses/${third.id}`, { method: 'DELETE', headers: as('sk-chat') });
+    expect(del.status).toBe(200);
+    expect((await json(`${g(0).url}/v1/responses/${third.id}`, undefined, as('sk-chat'))).status).toBe(404);
+  }, 60_000);
 
   it('counts each request once across replicas, exactly as the clients were told, and keeps it over a restart', async () => {
+    const usage = async (x: GatewayHandle) =>
+      json<{ totals: Totals }>(`${x.url}/admin/usage?account=anonymous`, undefined, admin);
     const told: Totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, errors: 0 };
     for (let i = 0; i < 8; i++) {
-      const g = gateways[i % 2]!;
-      const r = await json<{ usage: { prompt_tokens: number; completion_tokens: number } }>(
-        `${g.url}/v1/chat/completions`,
-        { model: 'chat', max_tokens: i + 1, messages: [{ role: 'user', content: 'hi' }] },
-      );
+      const r = await json<{ usage: Usage }>(`${g(i).url}/v1/chat/completions`, chat(i + 1));
       expect(r.status).toBe(200);
       told.requests++;
       told.prompt_tokens += r.body.usage.prompt_tokens;
       told.completion_tokens += r.body.usage.completion_tokens;
     }
     // Writes are not awaited by requests: both replicas see all eight once they land.
-    for (const g of gateways) {
-      await until(async () => (await usage(g)).body.totals?.requests === 8, 5000, 50);
-      expect((await usage(g)).body.totals).toMatchObject(told);
+    for (const x of gateways) {
+      await until(async () => (await usage(x)).body.totals?.requests === 8, 5000, 50);
+      expect((await usage(x)).body.totals).toMatchObject(told);
     }
     await gateways[0]!.close();
     gateways[0] = await startGateway(spec());
     expect((await usage(gateways[0])).body.totals).toMatchObject(told);
   }, 60_000);
 
-  it('with Redis killed, requests are still served (the ledger fails open, counted) and /admin/usage is a 503', async () => {
+  it('with Redis killed: limits fail open (counted), budgets and stored responses are 503s, answers still flow, nothing hangs', async () => {
+    const kept = await json<{ id: string }>(
+      `${g(1).url}/v1/responses`,
+      { model: 'chat', input: 'hi', max_output_tokens: 2 },
+      as('sk-chat'),
+    );
+    expect(kept.status).toBe(200);
     redis.kill('SIGKILL');
-    const g = gateways[1]!;
-    // No hang: every call to the store has its deadline (timeout_ms), so both answer at once.
-    const r = await json(`${g.url}/v1/chat/completions`, {
-      model: 'chat',
-      max_tokens: 2,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    expect(r.status).toBe(200);
-    const report = await usage(g);
+    const x = g(1);
+    // No hang: every call to the store has its deadline (timeout_ms), so each answers at once.
+    const limited = await json(`${x.url}/v1/chat/completions`, chat(2), as('sk-rpm'));
+    expect([200, 429]).toContain(limited.status); // this replica's own limit now: never a 5xx
+    expect((await json(`${x.url}/v1/chat/completions`, chat(2), as('sk-chat'))).status).toBe(200);
+    const budgeted = await json<{ error: { code: string } }>(`${x.url}/v1/chat/completions`, chat(2), as('sk-budget'));
+    expect(budgeted.status).toBe(503);
+    expect(budgeted.body.error.code).toBe('service_unavailable');
+    expect(budgeted.headers.get('retry-after')).toBe('5');
+    const chained = await json(
+      `${x.url}/v1/responses`,
+      { model: 'chat', input: 'more', previous_response_id: kept.body.id },
+      as('sk-chat'),
+    );
+    expect(chained.status).toBe(503);
+    expect((await json(`${x.url}/v1/responses/${kept.body.id}`, undefined, as('sk-chat'))).status).toBe(503);
+    const report = await json(`${x.url}/admin/usage`, undefined, admin);
     expect(report.status).toBe(503);
     expect(report.body).toMatchObject({ error: { code: 'service_unavailable' } });
-    await until(async () => /cortex_state_errors_total\{concern="usage"\} [1-9]/.test(await g.metrics()), 5000, 100);
-    expect(g.output()).toMatch(/redis|usage line was not recorded/i);
+    const metrics = await x.metrics();
+    for (const concern of ['limits', 'budgets', 'responses', 'usage'])
+      expect(metrics).toMatch(new RegExp(`cortex_state_errors_total\\{concern="${concern}"\\} [1-9]`));
+    expect(x.output()).toMatch(/StateStore/);
+  }, 30_000);
+
+  it('the other way round when configured: limits closed (503), budgets open (served unmetered); a replica starts with Redis down', async () => {
+    const flipped = await startGateway({
+      ...spec(),
+      extra: `${spec().extra}limits_when_down = "closed"\nbudgets_when_down = "open"\n`,
+    });
+    gateways.push(flipped);
+    const limited = await json<{ error: { code: string } }>(
+      `${flipped.url}/v1/chat/completions`,
+      chat(2),
+      as('sk-rpm'),
+    );
+    expect(limited.status).toBe(503);
+    expect(limited.body.error.code).toBe('service_unavailable');
+    expect((await json(`${flipped.url}/v1/chat/completions`, chat(2), as('sk-budget'))).status).toBe(200);
   }, 30_000);
 });
