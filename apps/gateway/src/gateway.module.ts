@@ -10,6 +10,8 @@ import { AdminController } from './admin/admin.controller';
 import { AdminService } from './admin/admin.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BudgetService } from './budgets/budget.service';
+import { EntitlementAuthority } from './entitlements/entitlement-authority';
+import { ServedUsageReporter } from './entitlements/served-usage.reporter';
 import { AuthService } from './auth/auth.service';
 import type { Catalogue } from './config/catalogue';
 import { EvictorModule } from './evictor/evictor.module';
@@ -82,6 +84,8 @@ export class GatewayModule {
       ],
       providers: [
         AuthService,
+        EntitlementAuthority,
+        ServedUsageReporter,
         KeyLimitService,
         ApiKeyGuard,
         DrainService,

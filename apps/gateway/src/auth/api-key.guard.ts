@@ -23,7 +23,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [ctx.getHandler(), ctx.getClass()]) ?? false;
-    const principal = this.auth.authenticate(req.headers, admin, req.socket.remoteAddress);
+    const principal = await this.auth.principal(req.headers, admin, req.socket.remoteAddress);
     if (principal) {
       // Per-key limits apply to the API, not to admin actions.
       const dialect = req.url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
@@ -33,6 +33,7 @@ export class ApiKeyGuard implements CanActivate {
         accountId: principal.accountId,
         keyId: principal.keyId,
         share: principal.share,
+        authority: principal.authority ?? false,
         charge: charge ?? (() => undefined),
       };
     }

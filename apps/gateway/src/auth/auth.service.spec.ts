@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CortexConfig, parseToml } from '@app/core';
+import type { EntitlementAuthority } from '../entitlements/entitlement-authority';
 import { AuthService } from './auth.service';
 
-const sut = (toml: string) => new AuthService(parseToml(toml, CortexConfig, 'cortex.toml'));
+/** No entitlement authority: keys are cortex.toml's only (the authority's path is proven in e2e). */
+const local = { enabled: false } as EntitlementAuthority;
+const sut = (toml: string) => new AuthService(parseToml(toml, CortexConfig, 'cortex.toml'), local);
 const KEYS =
   '[[auth.keys]]\nkey = "user"\naccount_id = "team"\n[[auth.keys]]\nkey = "ops"\naccount_id = "ops"\nadmin = true\n';
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });

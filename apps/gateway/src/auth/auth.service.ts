@@ -1,5 +1,6 @@
 /**
- * API keys from cortex.toml [auth], accepted as `Authorization: Bearer` or `x-api-key`. With
+ * API keys from cortex.toml [auth] (or resolved by an entitlement authority, when there is one),
+ * accepted as `Authorization: Bearer` or `x-api-key`. With
  * require_auth off, a missing or unknown key is served anonymously (clients such as Open WebUI send
  * placeholder keys). Admin routes need a key marked `admin = true`; while no such key exists they
  * answer only requests from this machine that no proxy forwarded.
@@ -7,12 +8,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthKey, type CortexConfig, CortexError, isLocalRequest, presentedKey, sameSecret } from '@app/core';
 import { GATEWAY_CONFIG } from '../config/gateway.tokens';
+import { type AuthorityPrincipal, EntitlementAuthority, authorityDown } from '../entitlements/entitlement-authority';
 
 export interface Principal {
   accountId: string;
   keyId: string;
   /** The account's weight in the neurons' fair share of seats. */
   share: number;
+  /** Resolved by the entitlement authority: its budgets are the authority's. */
+  authority?: true;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -22,7 +26,29 @@ const missing = () =>
 
 @Injectable()
 export class AuthService {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
+    private readonly authority: EntitlementAuthority,
+  ) {}
+
+  /**
+   * The caller's principal as `authenticate` finds it, except that an API key cortex.toml does not
+   * know is asked of the entitlement authority when there is one (admin keys are always local). A
+   * key it refuses is handled like an unknown local key; an authority that cannot answer is a 503.
+   */
+  async principal(headers: Headers, admin = false, remoteAddress?: string): Promise<Principal | null> {
+    const key = admin || !this.authority.enabled ? undefined : presentedKey(headers);
+    if (key === undefined || this.lookup(key)) return this.authenticate(headers, admin, remoteAddress);
+    let found: AuthorityPrincipal | null;
+    try {
+      found = await this.authority.resolve(key);
+    } catch {
+      throw authorityDown();
+    }
+    if (found) return { ...found, authority: true };
+    if (this.cfg.auth.require_auth) throw this.invalid();
+    return null;
+  }
 
   /** Read per request: a reload may add or remove admin keys. */
   private get hasAdminKeys(): boolean {

@@ -9,6 +9,8 @@ export interface Caller {
   keyId: string;
   /** The account's weight in the neurons' fair share of seats ([[auth.keys]] share). */
   share: number;
+  /** Resolved by the entitlement authority ([entitlements.upstream]): its budgets are the authority's. */
+  authority: boolean;
   /** Charges a finished request's tokens to the key's token limits (a no-op for unlimited keys). */
   charge(tokens: number): void;
 }

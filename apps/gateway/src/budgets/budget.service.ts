@@ -16,6 +16,12 @@ import { type BudgetView, type Budgeted, type CortexConfig, CortexError } from '
 import type { Caller } from '../auth/caller';
 import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
+import {
+  type AuthorityPrincipal,
+  EntitlementAuthority,
+  type Reserved,
+  authorityDown,
+} from '../entitlements/entitlement-authority';
 import { STATE_REDIS, type StateRedis } from '../state/state-redis';
 import { type BudgetLine, BudgetLedger, type BudgetRefusal, type BudgetState } from './budget-ledger';
 
@@ -27,14 +33,20 @@ export interface Reservation {
   settle(tokens: number): void;
 }
 
+/** Principals of the authority GET /admin/budgets shows (the last ones that made requests). */
+const UPSTREAM_SEEN = 100;
+
 @Injectable()
 export class BudgetService {
+  private readonly upstreamSeen = new Map<string, AuthorityPrincipal>();
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly ledger: BudgetLedger,
     @Inject(STATE_REDIS) private readonly state: StateRedis | null,
     @InjectMetric(G.budgetRefused) private readonly refused: Counter<string>,
+    private readonly authority: EntitlementAuthority,
   ) {}
 
   /**
@@ -43,9 +55,10 @@ export class BudgetService {
    */
   async reserve(caller: Caller | null, x: { path: string; body: object; raw?: string }): Promise<Reservation | null> {
     const lines = this.linesOf(caller);
-    if (!lines.length) return null;
+    if (!lines.length && !caller?.authority) return null;
     const bytes = Buffer.byteLength(x.raw ?? JSON.stringify(x.body));
     const amount = Math.ceil(bytes / 4) + (x.path === '/v1/embeddings' ? 0 : maxOutput(x.body));
+    if (caller?.authority) return this.reserveUpstream(caller, amount);
     const id = randomUUID();
     let refusal: BudgetRefusal | null;
     try {
@@ -70,6 +83,38 @@ export class BudgetService {
     };
   }
 
+  /** The reservation the entitlement authority holds for a principal it resolved (fail closed). */
+  private async reserveUpstream(caller: Caller, amount: number): Promise<Reservation> {
+    this.upstreamSeen.delete(caller.keyId);
+    this.upstreamSeen.set(caller.keyId, { accountId: caller.accountId, keyId: caller.keyId, share: caller.share });
+    if (this.upstreamSeen.size > UPSTREAM_SEEN) this.upstreamSeen.delete(this.upstreamSeen.keys().next().value!);
+    let r: Reserved;
+    try {
+      r = await this.authority.reserve(caller, amount);
+    } catch {
+      throw authorityDown();
+    }
+    if ('rejected' in r) {
+      const j = r.rejected;
+      const line = { id: `key:${caller.keyId}`, cap: 0, windowMs: j.kind === 'rate_limited' ? 1 : 0 };
+      throw this.refusal(
+        { line, available: j.available, resetInMs: j.kind === 'rate_limited' ? (j.retryAfterS ?? 5) * 1000 : null },
+        j.requested || amount,
+      );
+    }
+    let ended = false;
+    const failed = () => undefined; // counted and warned by the authority's client
+    return {
+      settle: (tokens) => {
+        if (ended) return;
+        ended = true;
+        const call =
+          tokens > 0 ? this.authority.settle(r.reservationId, tokens) : this.authority.release(r.reservationId);
+        call.catch(failed);
+      },
+    };
+  }
+
   /** Every configured budget as it stands now (GET /admin/budgets). */
   async snapshot(): Promise<{ object: 'list'; data: BudgetView[] }> {
     const lines: BudgetLine[] = [];
@@ -89,7 +134,7 @@ export class BudgetService {
         retryAfterS: 5,
       });
     }
-    const data = states.map((s, i) => ({
+    const data: BudgetView[] = states.map((s, i) => ({
       line: s.line,
       kind: lines[i]!.windowMs ? ('rolling' as const) : ('balance' as const),
       cap: s.cap,
@@ -98,7 +143,29 @@ export class BudgetService {
       available: Math.max(0, s.cap - s.spent - s.reserved),
       resets_in_s: s.resets_in_s,
     }));
+    data.push(...(await this.upstreamViews()));
     return { object: 'list', data };
+  }
+
+  /** The authority's snapshot of each of its principals this replica served lately. */
+  private async upstreamViews(): Promise<BudgetView[]> {
+    const out: BudgetView[] = [];
+    for (const p of this.upstreamSeen.values()) {
+      const s = await this.authority.snapshot(p).catch(() => {
+        throw authorityDown();
+      });
+      const available = s.hard_cap === null ? null : Math.max(0, s.hard_cap - s.spent - s.reserved);
+      out.push({
+        line: `key:${p.keyId}`,
+        kind: 'authority',
+        cap: s.hard_cap,
+        spent: s.spent,
+        reserved: s.reserved,
+        available,
+        resets_in_s: null,
+      });
+    }
+    return out;
   }
 
   /** The budgets that apply to the caller: its key's and its account's, where they have a cap. */

@@ -30,6 +30,7 @@ export const G = {
   resumes: 'cortex_stream_resumes_total',
   stateErrors: 'cortex_state_errors_total',
   budgetRefused: 'cortex_budget_refused_total',
+  authorityErrors: 'cortex_entitlement_errors_total',
 } as const;
 
 const SECONDS_LONG = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -49,6 +50,11 @@ export const gatewayMetricProviders = [
     labelNames: ['result'],
   }),
   makeCounterProvider({ name: G.requests, help: 'Routed requests', labelNames: [...MODEL_NODE, 'api'] }),
+  makeCounterProvider({
+    name: G.authorityErrors,
+    help: 'Calls to the entitlement authority ([entitlements.upstream]) that failed, timed out or broke its protocol, by call',
+    labelNames: ['call'],
+  }),
   makeCounterProvider({
     name: G.budgetRefused,
     help: 'Requests refused by a token budget: the line (key:ID or account:ID) and its kind (rolling or balance)',

@@ -147,6 +147,11 @@ describe(CortexConfig.name, () => {
       'auth.accounts: duplicate account_id "a"',
     );
     expect(issueOf('[state]\nbudgets_when_down = "maybe"')).toContain('state.budgets_when_down');
+    expect(issueOf('[entitlements.upstream]\nurl = "http://authz:8080"')).toContain('entitlements.upstream.bearer');
+    expect(issueOf('[entitlements.upstream]\nurl = "authz"\nbearer = "b"')).toContain('entitlements.upstream.url');
+    expect(
+      parse('[entitlements.upstream]\nurl = "http://authz:8080"\nbearer = "b"').entitlements.upstream,
+    ).toMatchObject({ timeout_ms: 5000, cache_s: 30, served_usage_interval_s: 60 });
     const rolling = parse(`${key}hard_cap = 10\nwindow = { kind = "rolling", seconds = 60 }`).auth.keys[0]!;
     expect(rolling).toMatchObject({ hard_cap: 10, window: { kind: 'rolling', seconds: 60 } });
   });

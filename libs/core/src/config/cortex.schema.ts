@@ -150,6 +150,28 @@ export class ResponsesSection {
   @IntAtLeast(1) store_ttl_s = 3600;
 }
 
+/**
+ * An external entitlement authority (the reference cortex's upstream chain): keys cortex.toml does
+ * not know are resolved by it, its principals' budgets are reserved, settled and released with it,
+ * and served usage is reported to it. Every failure fails closed: 503 with Retry-After 5.
+ */
+export class AuthorityConfig {
+  /** Base URL; cortex calls {url}/authz/v1/{resolve,reserve,settle,release,snapshot,served-usage}. */
+  @IsHttpUrl() url!: string;
+  /** Sent as `Authorization: Bearer` on every call. */
+  @IsNonEmptyString() bearer!: string;
+  /** Deadline of each call. */
+  @IntAtLeast(10) timeout_ms = 5000;
+  /** How long a resolved (or refused) key is remembered before it is asked again. */
+  @IntAtLeast(0) cache_s = 30;
+  /** How often served usage is reported (absolute counters per account, key and UTC day); 0 = never. */
+  @IntAtLeast(0) served_usage_interval_s = 60;
+}
+
+export class EntitlementsSection {
+  @IsOptional() @ValidateNested() @Type(() => AuthorityConfig) upstream?: AuthorityConfig;
+}
+
 export const FAIL_MODES = ['open', 'closed'] as const;
 export type FailMode = (typeof FAIL_MODES)[number];
 
@@ -187,6 +209,7 @@ export class CortexConfig {
   @ValidateNested() @Type(() => SessionsRoutingSection) sessions = new SessionsRoutingSection();
   @ValidateNested() @Type(() => ResumeSection) resume = new ResumeSection();
   @ValidateNested() @Type(() => StateSection) state = new StateSection();
+  @ValidateNested() @Type(() => EntitlementsSection) entitlements = new EntitlementsSection();
 
   crossCheck(): string[] {
     const issues = duplicates(this.neurons.map((n) => n.name)).map((n) => `neurons: duplicate name "${n}"`);

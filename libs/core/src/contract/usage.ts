@@ -35,12 +35,14 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 export interface BudgetView {
   /** `key:<key_id>` or `account:<account_id>`. */
   line: string;
-  kind: 'balance' | 'rolling';
-  cap: number;
+  /** `authority`: the entitlement authority's figures for a key it resolved. */
+  kind: 'balance' | 'rolling' | 'authority';
+  /** null: uncapped (the authority's principals only). */
+  cap: number | null;
   spent: number;
   /** Held by requests still running (their worst case). */
   reserved: number;
-  available: number;
+  available: number | null;
   /** Rolling only: seconds until the window starts again. */
   resets_in_s: number | null;
 }
