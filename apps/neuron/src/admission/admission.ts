@@ -5,9 +5,14 @@
  * least of them for its share (weighted fair queueing: each seat costs an account 1/share of
  * virtual time, and an account that starts waiting starts at the current time, so idling earns no
  * credit); anonymous requests wait until no account does. One tenant's burst fills only its own
- * queue, and cannot delay another's next request by more than a seat.
+ * queue, and cannot delay another's next request by more than a seat. And since generations are not
+ * preempted, an account that was served within the last `holdMs` keeps its fair share of the seats
+ * (seats × its share / the active accounts' shares): another account already at its own share
+ * cannot fill them, so the next request of a tenant that works in turns (an agent, a chat) finds
+ * its seat free instead of waiting for a flood's long generation to end.
  */
 import { ANONYMOUS, type Principal } from '@app/core';
+import { type Tenant, active, mayTake } from './fair-share';
 
 export const REJECT_REASONS = ['queue_full', 'wait_timeout', 'closed'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -23,19 +28,10 @@ export class AdmissionRejected extends Error {
   }
 }
 
-interface Waiter {
+export interface Waiter {
   tenant: Tenant;
   grant(): void;
   fail(err: Error): void;
-}
-
-/** An account's (or the anonymous) queue and virtual time. */
-interface Tenant {
-  /** The account; '' for anonymous requests. */
-  key: string;
-  share: number;
-  vtime: number;
-  queue: Waiter[];
 }
 
 export class Admission {
@@ -51,11 +47,16 @@ export class Admission {
   /** Virtual time: the start of the last seat granted. */
   private clock = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Wakes waiters when a held share lapses. */
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly seats: number,
     readonly queueMax: number,
     private readonly waitMs: number,
+    /** How long an account keeps its fair share of seats after its last request ended (0: not at all). */
+    private readonly holdMs = 0,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get queueDepth(): number {
@@ -69,8 +70,10 @@ export class Admission {
 
   /** True when a request of `p` arriving now would have to queue (and there is room to). */
   mustWait(p: Principal = ANONYMOUS): boolean {
-    const waiting = this.tenants.get(p.account ?? '')?.queue.length ?? 0;
-    return (this.inFlight >= this.seats || this.queued > 0) && waiting < this.queueMax;
+    const t = this.tenants.get(p.account ?? '');
+    const waiting = t?.queue.length ?? 0;
+    const held = t ? !this.eligible(t) : false;
+    return (this.inFlight >= this.seats || this.queued > 0 || held) && waiting < this.queueMax;
   }
 
   /** Takes a seat for `p` (waiting if needed); returns the function that gives it back. */
@@ -80,9 +83,9 @@ export class Admission {
       return Promise.reject(new AdmissionRejected('closed', 503, 2, this.closedReason));
     }
     const tenant = this.tenantOf(p);
-    if (this.inFlight < this.seats && this.queued === 0) {
+    if (this.inFlight < this.seats && this.queued === 0 && this.eligible(tenant)) {
       this.charge(tenant);
-      return Promise.resolve(this.take());
+      return Promise.resolve(this.take(tenant));
     }
     if (tenant.queue.length >= this.queueMax) {
       this.prune(tenant);
@@ -98,7 +101,7 @@ export class Admission {
         tenant,
         grant: () => {
           cleanup();
-          resolve(this.take());
+          resolve(this.take(tenant));
         },
         fail: (err) => {
           cleanup();
@@ -122,6 +125,8 @@ export class Admission {
       signal?.addEventListener('abort', onAbort, { once: true });
       tenant.queue.push(waiter);
       this.queued++;
+      // A seat is free but was held: for this tenant (granted now), or for another (a timer waits).
+      if (this.inFlight < this.seats) this.dispatch();
     });
   }
 
@@ -146,6 +151,8 @@ export class Admission {
   /** Refuses everyone waiting and, until reopen(), everyone new (unload, shutdown). */
   close(message: string): void {
     this.closedReason = message;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     for (const t of [...this.tenants.values()]) {
       for (const w of t.queue.splice(0)) {
         this.queued--;
@@ -170,24 +177,58 @@ export class Admission {
     if (this.busy === 0) this.idleWaiters.splice(0).forEach((r) => r());
   }
 
-  private take(): () => void {
+  private take(t: Tenant): () => void {
     this.inFlight++;
+    t.running++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.inFlight--;
-      const next = this.next();
-      if (next) next.grant();
-      else this.notifyIdle();
+      t.running--;
+      t.lastEnd = this.now();
+      this.dispatch();
+      this.notifyIdle();
     };
+  }
+
+  /** Gives free seats to the waiters that may have them; a seat held for an account waits for it. */
+  private dispatch(): void {
+    while (this.inFlight < this.seats) {
+      const next = this.next();
+      if (!next) break;
+      next.grant();
+    }
+    if (this.queued > 0 && this.inFlight < this.seats) this.holdLapse();
+  }
+
+  /** Whether `t` may take a free seat now (see mayTake). */
+  private eligible(t: Tenant): boolean {
+    return !this.holdMs || mayTake(t, this.tenants.values(), this.seats, this.now(), this.holdMs);
+  }
+
+  /** Wakes the waiters when the first held share lapses (its account stayed away). */
+  private holdLapse(): void {
+    if (this.holdTimer || !this.holdMs) return;
+    const now = this.now();
+    const idle = active(this.tenants.values(), now, this.holdMs).filter((t) => !t.running && !t.queue.length);
+    if (!idle.length) return;
+    const at = Math.min(...idle.map((t) => t.lastEnd + this.holdMs));
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = undefined;
+        this.dispatch();
+      },
+      Math.max(1, Math.ceil(at - now)),
+    );
+    this.holdTimer.unref?.();
   }
 
   private tenantOf(p: Principal): Tenant {
     const key = p.account ?? '';
     let t = this.tenants.get(key);
     if (!t) {
-      t = { key, share: p.share, vtime: this.clock, queue: [] };
+      t = { key, share: p.share, vtime: this.clock, queue: [], running: 0, lastEnd: -Infinity };
       this.tenants.set(key, t);
     }
     t.share = p.share;
@@ -201,7 +242,10 @@ export class Admission {
     t.vtime = start + 1 / t.share;
   }
 
-  /** The waiter a free seat goes to: the waiting account furthest behind, else the oldest anonymous one. */
+  /**
+   * The waiter a free seat goes to: the waiting account furthest behind, else the oldest anonymous
+   * one, among those that may take it (eligible).
+   */
   private next(): Waiter | undefined {
     let pick: Tenant | undefined;
     for (const t of this.tenants.values()) {
@@ -209,6 +253,7 @@ export class Admission {
         this.prune(t);
         continue;
       }
+      if (!this.eligible(t)) continue;
       const anonymous = t.key === '';
       const pickedAnonymous = pick?.key === '';
       if (!pick || (pickedAnonymous && !anonymous) || (pickedAnonymous === anonymous && t.vtime < pick.vtime)) pick = t;
@@ -220,9 +265,10 @@ export class Admission {
     return w;
   }
 
-  /** Forgets a tenant with nothing waiting and no seats to pay for (memory stays bounded). */
+  /** Forgets a tenant with nothing waiting, running, held or to pay for (memory stays bounded). */
   private prune(t: Tenant): void {
-    if (!t.queue.length && t.vtime <= this.clock) this.tenants.delete(t.key);
+    const held = this.now() - t.lastEnd < this.holdMs;
+    if (!t.queue.length && !t.running && !held && t.vtime <= this.clock) this.tenants.delete(t.key);
   }
 
   private remove(w: Waiter): void {

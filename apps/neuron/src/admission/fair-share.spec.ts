@@ -119,4 +119,58 @@ describe('Admission fair share', () => {
     // a does not take six seats in a row to "catch up" with b's earlier five.
     expect(got.slice(0, 4).sort()).toEqual(['a', 'a', 'b', 'b']);
   });
+
+  it('holds an account’s share of the seats for its next turn: a flood at its own share cannot fill it', async () => {
+    let now = 0;
+    const sut = new Admission(2, 20, 10_000, 100, () => now);
+    const a1 = await sut.acquire(undefined, acct('a'));
+    const a2 = await sut.acquire(undefined, acct('a')); // alone, a may have both seats
+    const b = sut.acquire(undefined, acct('b'));
+    const flood = Array.from({ length: 3 }, () => sut.acquire(undefined, acct('a')));
+    a1();
+    const bDone = await b; // b's turn comes before a's queue
+    now = 10;
+    bDone(); // b thinks between turns: its seat stays free, a (at its share of 1) cannot take it
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sut.inFlight).toBe(1);
+    now = 20;
+    const bAgain = await sut.acquire(undefined, acct('b')); // at once, not behind a's flood
+    expect(sut.inFlight).toBe(2);
+    bAgain();
+    // b stays away: once its hold lapses, a's waiter gets the seat.
+    now = 121;
+    const f0 = await flood[0]!;
+    expect(sut.inFlight).toBe(2);
+    a2();
+    f0();
+    for (const f of flood.slice(1)) (await f)();
+    expect(sut.inFlight).toBe(0);
+  });
+
+  it('without a hold (share_hold_ms = 0) the free seat goes to the flood at once', async () => {
+    const sut = new Admission(2, 20, 10_000, 0);
+    const a1 = await sut.acquire(undefined, acct('a'));
+    await sut.acquire(undefined, acct('a'));
+    const b = sut.acquire(undefined, acct('b'));
+    const flood = sut.acquire(undefined, acct('a'));
+    a1();
+    (await b)();
+    await flood; // granted on b's release
+    expect(sut.inFlight).toBe(2);
+  });
+
+  it('never holds a seat no one can use: one seat between two accounts alternates', async () => {
+    const sut = new Admission(1, 20, 10_000, 60_000);
+    const first = await sut.acquire(undefined, acct('x'));
+    const got = await order(
+      sut,
+      first,
+      [
+        [acct('a'), 3],
+        [acct('b'), 3],
+      ],
+      6,
+    );
+    expect(got).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+  });
 });

@@ -40,7 +40,7 @@ export function newRecord(
   source: string,
   deviceId: string,
   maxInFlight: number,
-  queue: { max_queue_depth: number; max_wait_s: number },
+  queue: { max_queue_depth: number; max_wait_s: number; share_hold_ms: number },
 ): ModelRecord {
   return {
     id,
@@ -53,7 +53,7 @@ export function newRecord(
     contextSize: null,
     trainContextSize: null,
     maxInFlight,
-    admission: new Admission(maxInFlight, queue.max_queue_depth, queue.max_wait_s * 1000),
+    admission: new Admission(maxInFlight, queue.max_queue_depth, queue.max_wait_s * 1000, queue.share_hold_ms),
     lastUsedAt: null,
     loadedAt: null,
     capabilities: [],

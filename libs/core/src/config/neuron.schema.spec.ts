@@ -25,7 +25,7 @@ describe(NeuronConfig.name, () => {
       threads: defaultThreads(),
       step_timeout_s: 60,
       drain_timeout_s: 10,
-      admission: { max_queue_depth: 16, max_wait_s: 600 },
+      admission: { max_queue_depth: 16, max_wait_s: 600, share_hold_ms: 1000 },
       preload: [],
       allow_unauthenticated: false,
       downloads: { enabled: false, allowed_hosts: ['huggingface.co'] },

@@ -48,6 +48,14 @@ export class AdmissionSection {
    * sub-agent) waits behind a long generation instead of failing.
    */
   @IntAtLeast(1) max_wait_s = 600;
+  /**
+   * Fair share without preemption: for this long after an account's last request ended, its share
+   * of the seats (seats × share / the active accounts' shares) stays free for its next one, and an
+   * account already at its own share cannot fill it. A tenant that works in turns then finds its
+   * seat free instead of waiting behind another's long generations. 0: a free seat goes to whoever
+   * waits. Only accounts the gateway vouches for (the neuron's `token`) hold seats.
+   */
+  @IntAtLeast(0) share_hold_ms = 1000;
 }
 
 /** Agent sessions' KV caches (docs/sessions.md). */
