@@ -3,11 +3,13 @@
  * redis-server, which `npm test` installs when missing): a key's requests per minute across both,
  * a budget that concurrent long answers never overdraw, a Responses chain and an item reference
  * with turns alternating between replicas, and a usage ledger equal to the usage the clients were
- * told, kept over a restart. With Redis killed each concern does what [state] says, and nothing
+ * told, kept over a restart; a session's next turn reaches the replica its first went to through
+ * either gateway. With Redis killed each concern does what [state] says, and nothing
  * hangs: limits fail open (counted), budgets and stored responses are 503s, answers still flow.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeNeuron } from './fakes/fake-neuron';
 import { freePort } from './fakes/free-port';
 import { type GatewayHandle, startGateway } from './helpers/gateway';
 import { type NeuronHandle, startNeuron } from './helpers/neuron';
@@ -175,6 +177,44 @@ describe('gateway replicas share state in Redis', () => {
     await gateways[0]!.close();
     gateways[0] = await startGateway(spec());
     expect((await usage(gateways[0])).body.totals).toMatchObject(told);
+  }, 60_000);
+
+  it('a session goes on on the replica it started on, whichever gateway its next turn reaches', async () => {
+    const a = await startFakeNeuron({ name: 'a', models: [] });
+    const b = await startFakeNeuron({ name: 'b', models: ['chat2'] });
+    const pair = () =>
+      startGateway({
+        neurons: [
+          { name: 'a', url: a.url },
+          { name: 'b', url: b.url },
+        ],
+        models: '[[models]]\nid = "chat2"\nsource = "chat2.gguf"\n',
+        extra: spec().extra,
+      });
+    const [g0, g1] = [await pair(), await pair()];
+    try {
+      const ask = async (x: GatewayHandle, id: string, session?: string) => {
+        const headers = { ...as('sk-chat'), 'x-request-id': id, ...(session ? { 'x-session-id': session } : {}) };
+        // Each opens differently: without a session header, the opening message would be the session.
+        const body = { ...chat(1), model: 'chat2', messages: [{ role: 'user', content: id }] };
+        expect((await json(`${x.url}/v1/chat/completions`, body, headers)).status).toBe(200);
+        const log = await json<{ requests: Array<{ request_id: string; node?: string }> }>(
+          `${x.url}/admin/requests`,
+          undefined,
+          admin,
+        );
+        return log.body.requests.find((r) => r.request_id === id)?.node;
+      };
+      expect(await ask(g0, 's1-first', 's1')).toBe('b'); // the only replica then
+      expect((await json(`${g0.url}/admin/models/load`, { model: 'chat2', node: 'a' }, admin)).status).toBe(200);
+      // Once the other gateway sees both replicas, a request without a session goes to the first by name.
+      let n = 0;
+      await until(async () => (await ask(g1, `probe-${n++}`)) === 'a', 10_000, 100);
+      expect(await ask(g1, 's1-second', 's1')).toBe('b'); // the hint g0 shared
+      expect(await ask(g1, 's2-first', 's2')).toBe('a'); // a new session: no hint
+    } finally {
+      await Promise.all([g0.close(), g1.close(), a.close(), b.close()]);
+    }
   }, 60_000);
 
   it('with Redis killed: limits fail open (counted), budgets and stored responses are 503s, answers still flow, nothing hangs', async () => {

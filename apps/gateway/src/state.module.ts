@@ -1,9 +1,9 @@
 /**
  * The state the gateway keeps between requests, each concern behind its port: per-key limits,
- * budgets, stored Responses and the usage ledger. Without [state] redis_url every port is this
+ * budgets, stored Responses, the usage ledger and session hints (global: the router reads them too). Without [state] redis_url every port is this
  * replica's memory; with it every port is Redis, shared by every replica (docs/multi-tenant.md).
  */
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { CortexConfig } from '@app/core';
@@ -14,6 +14,8 @@ import { LimitStore, MemoryLimitStore } from './limits/limit-store';
 import { RedisLimitStore } from './limits/redis-limit-store';
 import { G } from './metrics/gateway-metrics';
 import { RedisResponseStore } from './responses/redis-response-store';
+import { RedisSessionHints } from './router/redis-session-hints';
+import { MemorySessionHints, SessionHints } from './router/session-hints';
 import { MemoryResponseStore, ResponseStore } from './responses/response-store.service';
 import { MemoryUsageLedger, UsageLedger } from './usage/usage-ledger';
 import { RedisUsageLedger } from './usage/redis-usage-ledger';
@@ -55,7 +57,13 @@ const providers = [
     useFactory: (cfg: CortexConfig, clock: Clock, redis: StateRedis | null) =>
       redis ? new RedisResponseStore(cfg, redis) : new MemoryResponseStore(cfg, clock),
   },
+  {
+    provide: SessionHints,
+    inject: [STATE_REDIS],
+    useFactory: (redis: StateRedis | null) => (redis ? new RedisSessionHints(redis) : new MemorySessionHints()),
+  },
 ];
 
+@Global()
 @Module({ providers, exports: providers.map((p) => p.provide) })
 export class StateModule {}

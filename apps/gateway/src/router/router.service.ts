@@ -13,6 +13,7 @@ import type { NodeState } from '../fleet/fleet.types';
 import { ColdLoadService } from './cold-load.service';
 import type { Route, RouteDecision } from './route';
 import { findReplica } from './routing-policy';
+import { SessionHints } from './session-hints';
 import { untilAborted } from './until-aborted';
 
 export type { Route, RouteDecision } from './route';
@@ -25,19 +26,20 @@ export interface RouteOptions {
   session?: string | null;
 }
 
-/** Sessions this gateway remembers sending somewhere, until neurons report them warm. */
-const LAST_SERVED_MAX = 10_000;
-
 @Injectable()
 export class RouterService {
-  private readonly lastServed = new Map<string, string>();
-
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly cfg: CortexConfig,
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
     private readonly fleet: FleetStateService,
     private readonly cold: ColdLoadService,
+    private readonly hints: SessionHints,
   ) {}
+
+  /** Makes the session's hint current before routing (other replicas may have sent it somewhere). */
+  async prefetch(requested: string, session: string | null): Promise<void> {
+    if (session && this.cfg.sessions.affinity) await this.hints.prefetch(this.catalogue.resolve(requested), session);
+  }
 
   /** Where a request for `requested` goes, waiting for a load when it must. */
   async route(requested: string, opts: RouteOptions = {}): Promise<Route> {
@@ -111,7 +113,7 @@ export class RouterService {
 
   private affinity(model: string, session: string | null | undefined) {
     if (!session || !this.cfg.sessions.affinity) return undefined;
-    const lastNode = this.lastServed.get(`${model}\u0000${session}`);
+    const lastNode = this.hints.get(model, session);
     return { session, margin: this.cfg.sessions.overload_margin, lastNode };
   }
 
@@ -123,9 +125,6 @@ export class RouterService {
 
   private remember(model: string, session: string | null | undefined, node: string): void {
     if (!session || !this.cfg.sessions.affinity) return;
-    const key = `${model}\u0000${session}`;
-    this.lastServed.delete(key);
-    this.lastServed.set(key, node);
-    if (this.lastServed.size > LAST_SERVED_MAX) this.lastServed.delete(this.lastServed.keys().next().value!);
+    this.hints.set(model, session, node);
   }
 }
