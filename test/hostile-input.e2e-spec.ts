@@ -36,7 +36,9 @@ max_in_flight = 2
 
 const KEYS =
   '[auth]\nrequire_auth = false\n' +
-  '[[auth.keys]]\nkey = "sk-user"\naccount_id = "team"\n' +
+  // sk-user has budgets (never spent here), so every hostile body also goes through reserve and settle.
+  '[[auth.keys]]\nkey = "sk-user"\naccount_id = "team"\nhard_cap = 1000000000000\n' +
+  '[[auth.accounts]]\naccount_id = "team"\nhard_cap = 1000000000000\nwindow = { kind = "rolling", seconds = 3600 }\n' +
   '[[auth.keys]]\nkey = "sk-admin"\naccount_id = "ops"\nadmin = true\n';
 
 let neuron: NeuronHandle;
