@@ -94,6 +94,10 @@ describe('gateway module: budgets with reservations', () => {
     expect((await responses(1000)).status).toBe(429);
     expect((await responses(10)).status).toBe(200);
     await expect.poll(async () => (await budget('key:a-ci'))?.spent).toBe(10);
+    // A request refused for a malformed header holds nothing.
+    const bad = await h.post('/v1/chat/completions', ask(5), { ...as('sk-a'), 'x-cortex-resume': 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(await budget('key:a-ci')).toMatchObject({ spent: 10, reserved: 0 });
   });
 
   it('an account’s rolling window caps all its keys together: a 429 rate_limit_exceeded with Retry-After', async () => {

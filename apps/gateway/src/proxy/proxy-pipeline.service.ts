@@ -55,11 +55,17 @@ export class ProxyPipeline {
   ) {}
 
   async run(x: Exchange, client: Client): Promise<void> {
+    const allowance = this.resume.allowance(x, client);
     // A budgeted caller's worst case is reserved before anything is sent (a refusal is its 429).
     const reservation = await this.budgets.reserve(client.caller, x);
-    const allowance = this.resume.allowance(x, client);
     const progress = new Progress(allowance, x.stream && allowance > 0 ? new Transcript() : null, reservation);
-    const scope = new RequestScope(client, (stop) => this.drain.enter(stop));
+    let scope: RequestScope;
+    try {
+      scope = new RequestScope(client, (stop) => this.drain.enter(stop));
+    } catch (err) {
+      progress.settle(); // refused (a drain): nothing was spent
+      throw err;
+    }
     try {
       await this.serve(x, client, scope, progress);
     } catch (err) {
