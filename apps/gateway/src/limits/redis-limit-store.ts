@@ -48,8 +48,13 @@ else
   if tpm > 0 then m = m - n end
   if tpd > 0 then d = d - n end
 end
-redis.call('HSET', KEYS[1], 'rl', tostring(r), 'rat', tostring(now), 'ml', tostring(m), 'mat', tostring(now),
-  'dl', tostring(d), 'dat', tostring(now))
+-- Only configured buckets are kept: one added by a reload later starts full.
+local function save(p, limit, l)
+  if limit > 0 then redis.call('HSET', KEYS[1], p .. 'l', tostring(l), p .. 'at', tostring(now)) end
+end
+save('r', rpm, r)
+save('m', tpm, m)
+save('d', tpd, d)
 redis.call('PEXPIRE', KEYS[1], ${WINDOW_MS.perDay * 2})
 return {refused, tostring(r), tostring(m), tostring(d)}
 `;
