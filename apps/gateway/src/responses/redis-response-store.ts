@@ -6,10 +6,10 @@
  * store that cannot be reached is a 503 for the request that needs it (counted and warned); an
  * answer whose response could not be kept is still delivered.
  */
-import { type CortexConfig, CortexError } from '@app/core';
+import type { CortexConfig } from '@app/core';
 import type { ResponseObject } from '@app/translate';
-import type { StateRedis } from '../state/state-redis';
-import { ResponseStore, type Stored, findItem, itemIds } from './response-store.service';
+import { type StateRedis, storeUnavailable } from '../state/state-redis';
+import { ResponseStore, type Stored, itemIds } from './response-store.service';
 
 const RESPONSE = 'cortex:resp:';
 const ITEM = 'cortex:resp-item:';
@@ -34,34 +34,25 @@ export class RedisResponseStore extends ResponseStore {
     await tx.exec().catch((err: unknown) => this.state.failed('responses', 'a response was not stored', err));
   }
 
-  async item(owner: string, itemId: string): Promise<unknown> {
-    const id = await this.call(() => this.state.client.get(ITEM + itemId));
-    const e = id === null ? null : await this.entry(id);
-    return e && e.owner === owner ? findItem(e, itemId) : null;
-  }
-
-  async get(owner: string, id: string): Promise<{ response: ResponseObject; input: unknown[] } | null> {
-    const e = await this.entry(id);
-    return e && e.owner === owner ? { response: e.response, input: e.input } : null;
-  }
-
-  async delete(owner: string, id: string): Promise<boolean> {
-    const e = await this.entry(id);
-    if (!e || e.owner !== owner) return false;
-    const keys = [RESPONSE + id, ...itemIds(e.response, e.input).map((i) => ITEM + i)];
-    await this.call(() => this.state.client.del(...keys));
-    return true;
-  }
-
-  /** One entry, its expiry (and its items') pushed back: it was used. */
   protected async entry(id: string): Promise<Stored | null> {
     const text = await this.call(() => this.state.client.get(RESPONSE + id));
-    if (text === null) return null;
-    const e = JSON.parse(text) as Stored;
+    return text === null ? null : (JSON.parse(text) as Stored);
+  }
+
+  protected holder(itemId: string): Promise<string | null> {
+    return this.call(() => this.state.client.get(ITEM + itemId));
+  }
+
+  /** Its expiry, and its items', pushed back (not awaited: a failure only shortens its life). */
+  protected touch(id: string, e: Stored): void {
     const tx = this.state.client.multi().pexpire(RESPONSE + id, this.ttlMs);
     for (const item of itemIds(e.response, e.input)) tx.pexpire(ITEM + item, this.ttlMs);
     tx.exec().catch((err: unknown) => this.state.failed('responses', 'a stored response was not kept alive', err));
-    return e;
+  }
+
+  protected async remove(id: string, e: Stored): Promise<void> {
+    const keys = [RESPONSE + id, ...itemIds(e.response, e.input).map((i) => ITEM + i)];
+    await this.call(() => this.state.client.del(...keys));
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -69,9 +60,7 @@ export class RedisResponseStore extends ResponseStore {
       return await fn();
     } catch (err) {
       this.state.failed('responses', 'the response store could not be read', err);
-      throw new CortexError('service_unavailable', 'the response store is unavailable; retry shortly', {
-        retryAfterS: 5,
-      });
+      throw storeUnavailable('response');
     }
   }
 }

@@ -36,7 +36,7 @@ export type ChainLookup = { items: unknown[] } | { missing: string };
 /** Most responses one chain may link (a loop or an absurd chain stops here). */
 export const MAX_CHAIN = 10_000;
 
-export abstract class ResponseStore {
+export abstract class ResponseStore<E extends Stored = Stored> {
   constructor(protected readonly cfg: CortexConfig) {}
 
   get enabled(): boolean {
@@ -45,24 +45,51 @@ export abstract class ResponseStore {
 
   /** Keeps `response` (with the input it answered) for `owner`; too large a response is not kept. */
   abstract put(owner: string, response: ResponseObject, input: unknown[]): Promise<void>;
+  /** One live entry, whoever owns it, not marked used. */
+  protected abstract entry(id: string): Promise<E | null>;
+  /** The id of the response that holds item `itemId` (item_reference resolves through it). */
+  protected abstract holder(itemId: string): Promise<string | null>;
+  /** Marks an entry used: it lives store_ttl_s from now. */
+  protected abstract touch(id: string, e: E): void;
+  protected abstract remove(id: string, e: E): Promise<void>;
+
+  get(owner: string, id: string): Promise<{ response: ResponseObject; input: unknown[] } | null> {
+    return this.own(owner, id).then((e) => e && { response: e.response, input: e.input });
+  }
+
   /** A stored item (an output or input item of one of `owner`'s live responses) by its id. */
-  abstract item(owner: string, itemId: string): Promise<unknown>;
-  abstract get(owner: string, id: string): Promise<{ response: ResponseObject; input: unknown[] } | null>;
-  abstract delete(owner: string, id: string): Promise<boolean>;
-  /** One stored entry, whoever owns it (used to walk a chain). */
-  protected abstract entry(id: string): Promise<Stored | null>;
+  async item(owner: string, itemId: string): Promise<unknown> {
+    const id = await this.holder(itemId);
+    const e = id === null ? null : await this.own(owner, id);
+    return e ? findItem(e, itemId) : null;
+  }
+
+  async delete(owner: string, id: string): Promise<boolean> {
+    const e = await this.entry(id);
+    if (!e || e.owner !== owner) return false;
+    await this.remove(id, e);
+    return true;
+  }
 
   /** The whole conversation that `id` ended: every linked response's input and output, oldest first. */
   async chain(owner: string, id: string): Promise<ChainLookup | null> {
     const parts: unknown[][] = [];
     let at: string | null = id;
     for (let depth = 0; at !== null; depth++) {
-      const e: Stored | null = depth <= MAX_CHAIN ? await this.entry(at) : null;
-      if (!e || e.owner !== owner) return depth === 0 ? null : { missing: at };
+      const e: E | null = depth <= MAX_CHAIN ? await this.own(owner, at) : null;
+      if (!e) return depth === 0 ? null : { missing: at };
       parts.unshift([...e.input, ...e.response.output]);
       at = e.response.previous_response_id;
     }
     return { items: parts.flat() };
+  }
+
+  /** `owner`'s live entry `id`, marked used; null when there is none or another account owns it. */
+  private async own(owner: string, id: string): Promise<E | null> {
+    const e = await this.entry(id);
+    if (!e || e.owner !== owner) return null;
+    this.touch(id, e);
+    return e;
   }
 
   /** Whether an entry of `bytes` may be kept at all. */
@@ -76,7 +103,7 @@ interface Held extends Stored {
   usedAt: number;
 }
 
-export class MemoryResponseStore extends ResponseStore {
+export class MemoryResponseStore extends ResponseStore<Held> {
   /** Map order is use order: the first entry is the least recently used. */
   private readonly entries = new Map<string, Held>();
   /** Each stored item's id → the response that holds it (item_reference resolves through it). */
@@ -93,7 +120,7 @@ export class MemoryResponseStore extends ResponseStore {
   put(owner: string, response: ResponseObject, input: unknown[]): Promise<void> {
     const bytes = JSON.stringify(response).length + JSON.stringify(input).length;
     if (!this.enabled || !this.fits(bytes)) return Promise.resolve();
-    this.remove(response.id);
+    this.drop(response.id);
     this.entries.set(response.id, { owner, response, input, bytes, usedAt: this.clock.now() });
     for (const id of itemIds(response, input)) this.items.set(id, response.id);
     this.total += bytes;
@@ -101,50 +128,35 @@ export class MemoryResponseStore extends ResponseStore {
     return Promise.resolve();
   }
 
-  item(owner: string, itemId: string): Promise<unknown> {
-    const responseId = this.items.get(itemId);
-    const e = responseId === undefined ? undefined : this.live(responseId);
-    if (!e || e.owner !== owner) return Promise.resolve(null);
-    this.touch(responseId!, e);
-    return Promise.resolve(findItem(e, itemId));
+  protected entry(id: string): Promise<Held | null> {
+    return Promise.resolve(this.live(id) ?? null);
   }
 
-  get(owner: string, id: string): Promise<{ response: ResponseObject; input: unknown[] } | null> {
-    const e = this.live(id);
-    if (!e || e.owner !== owner) return Promise.resolve(null);
-    this.touch(id, e);
-    return Promise.resolve({ response: e.response, input: e.input });
+  protected holder(itemId: string): Promise<string | null> {
+    return Promise.resolve(this.items.get(itemId) ?? null);
   }
 
-  delete(owner: string, id: string): Promise<boolean> {
-    const e = this.live(id);
-    if (!e || e.owner !== owner) return Promise.resolve(false);
-    this.remove(id);
-    return Promise.resolve(true);
-  }
-
-  protected entry(id: string): Promise<Stored | null> {
-    const e = this.live(id);
-    if (e) this.touch(id, e);
-    return Promise.resolve(e ?? null);
-  }
-
-  private live(id: string): Held | undefined {
-    const e = this.entries.get(id);
-    if (e && this.clock.now() - e.usedAt > this.cfg.responses.store_ttl_s * 1000) {
-      this.remove(id);
-      return undefined;
-    }
-    return e;
-  }
-
-  private touch(id: string, e: Held): void {
+  protected touch(id: string, e: Held): void {
     e.usedAt = this.clock.now();
     this.entries.delete(id);
     this.entries.set(id, e);
   }
 
-  private remove(id: string): void {
+  protected remove(id: string): Promise<void> {
+    this.drop(id);
+    return Promise.resolve();
+  }
+
+  private live(id: string): Held | undefined {
+    const e = this.entries.get(id);
+    if (e && this.clock.now() - e.usedAt > this.cfg.responses.store_ttl_s * 1000) {
+      this.drop(id);
+      return undefined;
+    }
+    return e;
+  }
+
+  private drop(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
     this.entries.delete(id);
@@ -156,7 +168,7 @@ export class MemoryResponseStore extends ResponseStore {
     const maxBytes = this.cfg.responses.store_max_mb * 1024 * 1024;
     for (const id of this.entries.keys()) {
       if (this.entries.size <= this.cfg.responses.store_max_entries && this.total <= maxBytes) return;
-      this.remove(id);
+      this.drop(id);
     }
   }
 }
