@@ -22,7 +22,7 @@ import {
   type Reserved,
   authorityDown,
 } from '../entitlements/entitlement-authority';
-import { STATE_REDIS, type StateRedis } from '../state/state-redis';
+import { STATE_REDIS, type StateRedis, storeUnavailable } from '../state/state-redis';
 import { type BudgetLine, BudgetLedger, type BudgetRefusal, type BudgetState } from './budget-ledger';
 
 /** The output a request that names no max is reserved for (the reference's fallback). */
@@ -66,21 +66,14 @@ export class BudgetService {
     } catch (err) {
       this.state?.failed('budgets', 'a budget could not be reserved', err);
       if (this.cfg.state.budgets_when_down === 'open') return null;
-      throw new CortexError('service_unavailable', 'the budget store is unavailable; retry shortly', {
-        retryAfterS: 5,
-      });
+      throw storeUnavailable('budget');
     }
     if (refusal) throw this.refusal(refusal, amount);
-    let ended = false;
-    return {
-      settle: (tokens) => {
-        if (ended) return;
-        ended = true;
-        this.ledger
-          .settle(lines, id, tokens, this.clock.now())
-          .catch((err: unknown) => this.state?.failed('budgets', 'a budget reservation was not settled', err));
-      },
-    };
+    return once((tokens) =>
+      this.ledger
+        .settle(lines, id, tokens, this.clock.now())
+        .catch((err: unknown) => this.state?.failed('budgets', 'a budget reservation was not settled', err)),
+    );
   }
 
   /** The reservation the entitlement authority holds for a principal it resolved (fail closed). */
@@ -96,23 +89,20 @@ export class BudgetService {
     }
     if ('rejected' in r) {
       const j = r.rejected;
-      const line = { id: `key:${caller.keyId}`, cap: 0, windowMs: j.kind === 'rate_limited' ? 1 : 0 };
+      // Only the line's id names it in the refusal; the authority keeps the cap.
+      const line = { id: `key:${caller.keyId}`, cap: 0, windowMs: 0 };
       throw this.refusal(
         { line, available: j.available, resetInMs: j.kind === 'rate_limited' ? (j.retryAfterS ?? 5) * 1000 : null },
         j.requested || amount,
       );
     }
-    let ended = false;
-    const failed = () => undefined; // counted and warned by the authority's client
-    return {
-      settle: (tokens) => {
-        if (ended) return;
-        ended = true;
-        const call =
-          tokens > 0 ? this.authority.settle(r.reservationId, tokens) : this.authority.release(r.reservationId);
-        call.catch(failed);
-      },
-    };
+    const { reservationId } = r;
+    return once((tokens) =>
+      // A failure is counted and warned by the authority's client.
+      (tokens > 0 ? this.authority.settle(reservationId, tokens) : this.authority.release(reservationId)).catch(
+        () => undefined,
+      ),
+    );
   }
 
   /** Every configured budget as it stands now (GET /admin/budgets). */
@@ -130,9 +120,7 @@ export class BudgetService {
       states = lines.length ? await this.ledger.snapshot(lines, this.clock.now()) : [];
     } catch (err) {
       this.state?.failed('budgets', 'the budgets could not be read', err);
-      throw new CortexError('service_unavailable', 'the budget store is unavailable; retry shortly', {
-        retryAfterS: 5,
-      });
+      throw storeUnavailable('budget');
     }
     const data: BudgetView[] = states.map((s, i) => ({
       line: s.line,
@@ -192,6 +180,18 @@ export class BudgetService {
       { retryAfterS: s },
     );
   }
+}
+
+/** A reservation that ends once, however often the pipeline says so. */
+function once(end: (tokens: number) => Promise<unknown>): Reservation {
+  let ended = false;
+  return {
+    settle: (tokens) => {
+      if (ended) return;
+      ended = true;
+      void end(tokens);
+    },
+  };
 }
 
 /** A key's or an account's budget line, when it has a cap. */

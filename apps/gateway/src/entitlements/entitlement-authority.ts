@@ -47,6 +47,11 @@ export class AuthorityDown extends Error {}
 /** Most resolutions remembered at once (the oldest go first). */
 const CACHE_MAX = 10_000;
 
+/** A number the authority sent, or 0 for anything else. */
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
 export function authorityDown(): CortexError {
   return new CortexError('service_unavailable', 'entitlement authority temporarily unavailable', { retryAfterS: 5 });
 }
@@ -97,13 +102,12 @@ export class EntitlementAuthority {
     if (typeof b.reservation_id === 'string' && b.reservation_id) return { reservationId: b.reservation_id };
     const j = b.rejected;
     if (j && (j.kind === 'insufficient_quota' || j.kind === 'rate_limited')) {
-      const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-      const retry = n(j.retry_after_secs);
+      const retry = num(j.retry_after_secs);
       return {
         rejected: {
           kind: j.kind,
-          requested: n(j.requested),
-          available: n(j.available),
+          requested: num(j.requested),
+          available: num(j.available),
           ...(retry > 0 ? { retryAfterS: Math.ceil(retry) } : {}),
         },
       };
@@ -122,8 +126,11 @@ export class EntitlementAuthority {
   async snapshot(p: AuthorityPrincipal): Promise<{ hard_cap: number | null; spent: number; reserved: number }> {
     const r = await this.call('snapshot', { account_id: p.accountId, key_id: p.keyId });
     const b = r.body as { hard_cap?: unknown; spent?: unknown; reserved?: unknown };
-    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-    return { hard_cap: typeof b.hard_cap === 'number' ? b.hard_cap : null, spent: n(b.spent), reserved: n(b.reserved) };
+    return {
+      hard_cap: typeof b.hard_cap === 'number' ? b.hard_cap : null,
+      spent: num(b.spent),
+      reserved: num(b.reserved),
+    };
   }
 
   async servedUsage(rows: ServedRow[]): Promise<void> {

@@ -15,7 +15,7 @@ import type { Counter } from 'prom-client';
 import { type CortexConfig, CortexError } from '@app/core';
 import { CLOCK, type Clock, GATEWAY_CONFIG } from '../config/gateway.tokens';
 import { G } from '../metrics/gateway-metrics';
-import { STATE_REDIS, type StateRedis } from '../state/state-redis';
+import { STATE_REDIS, type StateRedis, storeUnavailable } from '../state/state-redis';
 import type { Admission, KeyLimitConfig, LimitName, LimitView } from './key-limits';
 import { LimitStore, MemoryLimitStore } from './limit-store';
 
@@ -69,7 +69,7 @@ export class KeyLimitService {
       a = await store.admit(keyId, cfg, seat, now);
     } catch (err) {
       this.state?.failed('limits', 'per-key limits could not be checked', err);
-      if (this.cfg.state.limits_when_down === 'closed') throw unavailable();
+      if (this.cfg.state.limits_when_down === 'closed') throw storeUnavailable('limits');
       store = this.local;
       a = await store.admit(keyId, cfg, seat, now);
     }
@@ -104,10 +104,6 @@ export class KeyLimitService {
     }
     return cfg;
   }
-}
-
-function unavailable(): CortexError {
-  return new CortexError('service_unavailable', 'the limits store is unavailable; retry shortly', { retryAfterS: 5 });
 }
 
 function setHeaders(reply: FastifyReply, v: LimitView, dialect: 'openai' | 'anthropic', now: number): void {

@@ -8,10 +8,16 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
+import { CortexError } from '@app/core';
 
 export type StateConcern = 'usage' | 'limits' | 'budgets' | 'responses' | 'sessions';
 
 export const STATE_REDIS = Symbol('STATE_REDIS');
+
+/** The 503 of a request whose concern's store cannot be reached ("the budget store is unavailable"). */
+export function storeUnavailable(store: string): CortexError {
+  return new CortexError('service_unavailable', `the ${store} store is unavailable; retry shortly`, { retryAfterS: 5 });
+}
 
 export class StateRedis implements OnApplicationShutdown {
   readonly client: Redis;
