@@ -77,7 +77,8 @@ export class DispatcherService {
     const extra = callHeaders(client);
     const session = x.path === '/v1/embeddings' ? null : sessionKeyOf(client.headers, x.body);
     if (session) extra['x-cortex-session'] = session;
-    await this.router.prefetch(x.model, session);
+    const hint = this.router.prefetch(x.model, session);
+    if (hint) await hint;
     const routeOnce = (exclude?: string[]): Route | Promise<Route> => {
       const d = this.router.decide(x.model, { exclude, signal, session });
       if ('now' in d) return d.now;

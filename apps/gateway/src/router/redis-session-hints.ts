@@ -12,6 +12,7 @@ const PREFIX = 'cortex:session:';
 const TTL_MS = 15 * 60_000;
 
 export class RedisSessionHints extends SessionHints {
+  readonly shared = true;
   /** What this replica knows already (its own and fetched hints). */
   private readonly local = new MemorySessionHints();
 

@@ -36,9 +36,13 @@ export class RouterService {
     private readonly hints: SessionHints,
   ) {}
 
-  /** Makes the session's hint current before routing (other replicas may have sent it somewhere). */
-  async prefetch(requested: string, session: string | null): Promise<void> {
-    if (session && this.cfg.sessions.affinity) await this.hints.prefetch(this.catalogue.resolve(requested), session);
+  /**
+   * Makes the session's hint current before routing (other replicas may have sent it somewhere);
+   * null when there is nothing to wait for (no session, or hints this replica alone keeps).
+   */
+  prefetch(requested: string, session: string | null): Promise<void> | null {
+    if (!session || !this.cfg.sessions.affinity || !this.hints.shared) return null;
+    return this.hints.prefetch(this.catalogue.resolve(requested), session);
   }
 
   /** Where a request for `requested` goes, waiting for a load when it must. */

@@ -9,6 +9,8 @@
 const MAX = 10_000;
 
 export abstract class SessionHints {
+  /** Whether other replicas' hints can be fetched (prefetch does something). */
+  abstract readonly shared: boolean;
   /** The node `session` of `model` was last sent to, as this replica knows now. */
   abstract get(model: string, session: string): string | undefined;
   abstract set(model: string, session: string, node: string): void;
@@ -17,6 +19,7 @@ export abstract class SessionHints {
 }
 
 export class MemorySessionHints extends SessionHints {
+  readonly shared = false;
   private readonly lastServed = new Map<string, string>();
 
   get(model: string, session: string): string | undefined {
